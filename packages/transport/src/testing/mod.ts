@@ -1,0 +1,3 @@
+export type { BusFixture } from "./conformance.js";
+export { busConformance } from "./conformance.js";
+export { bytes, rejectsWith, sleep, take, text, unique, until } from "./helpers.js";
