@@ -1,1 +1,12 @@
+export {
+  checkKey,
+  checkPrefix,
+  DEFAULT_MAX_VALUE_BYTES,
+  DEFAULT_WATCH_QUEUE_LIMIT,
+  isValidKey,
+  MAX_KEY_LENGTH,
+} from "./keys.js";
+export { DEFAULT_HISTORY_LIMIT } from "./memory/history.js";
+export type { MemoryStoreOptions } from "./memory/store.js";
+export { MemoryStore } from "./memory/store.js";
 export type * from "./types.js";
