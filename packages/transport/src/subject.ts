@@ -3,8 +3,20 @@ import { SwarmError } from "@swarmlink/protocol";
 /** NATS's own limit on a subject is generous; a bound keeps one bad subject from costing much. */
 export const MAX_SUBJECT_LENGTH = 1024;
 
+/** Subjects already found valid, per mode: publishing repeats a few subjects millions of times. */
+const known = [new Set<string>(), new Set<string>()];
+const MAX_KNOWN = 4096;
+
 /** Throws E_INVALID unless `subject` is a well-formed subject; wildcards only where allowed. */
 export function checkSubject(subject: string, allowWildcards: boolean): void {
+  const cache = known[allowWildcards ? 1 : 0]!;
+  if (cache.has(subject)) return;
+  validate(subject, allowWildcards);
+  if (cache.size >= MAX_KNOWN) cache.clear();
+  cache.add(subject);
+}
+
+function validate(subject: string, allowWildcards: boolean): void {
   if (typeof subject !== "string" || subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH) {
     throw new SwarmError("E_INVALID", "subject must be 1 to 1024 characters", { subject });
   }

@@ -9,6 +9,11 @@ export interface PushSubscriptionOptions {
   max?: number;
   callback?: (err: Error | undefined, msg: Msg) => void;
   signal?: AbortSignal;
+  /**
+   * Call the callback inside `push()`: for transports that already deliver from their own event
+   * (a socket read), never from the publisher's call stack. @default false
+   */
+  direct?: boolean;
 }
 
 /**
@@ -27,6 +32,7 @@ export class PushSubscription implements Subscription {
   #maxPending: number;
   #max: number;
   #callback: ((err: Error | undefined, msg: Msg) => void) | undefined;
+  #direct: boolean;
   #received = 0;
   #dropped = 0;
   /** No more messages will be accepted; what is queued is still handed out. */
@@ -42,6 +48,7 @@ export class PushSubscription implements Subscription {
     this.#maxPending = opts.maxPending ?? DEFAULT_MAX_PENDING;
     this.#max = opts.max ?? 0;
     this.#callback = opts.callback;
+    this.#direct = opts.direct === true && opts.callback !== undefined;
     this.#release = release;
     this.closed = new Promise((r) => {
       this.#resolveClosed = r;
@@ -70,6 +77,11 @@ export class PushSubscription implements Subscription {
   push(msg: Msg): boolean {
     if (this.#sealed) return false;
     this.#received++;
+    if (this.#direct) {
+      this.#call(msg);
+      if (this.#max > 0 && this.#received >= this.#max) this.unsubscribe();
+      return true;
+    }
     if (this.#maxPending > 0 && this.#items.length - this.#head >= this.#maxPending) {
       this.#items[this.#head++] = undefined as unknown as Msg;
       this.#dropped++;
@@ -139,19 +151,20 @@ export class PushSubscription implements Subscription {
     this.#flushScheduled = true;
     queueMicrotask(() => {
       this.#flushScheduled = false;
-      const cb = this.#callback!;
-      for (let msg = this.#shift(); msg; msg = this.#shift()) {
-        try {
-          cb(undefined, msg);
-        } catch (err) {
-          // A throwing handler must not stop delivery; the error surfaces as an uncaught one.
-          queueMicrotask(() => {
-            throw err;
-          });
-        }
-      }
+      for (let msg = this.#shift(); msg; msg = this.#shift()) this.#call(msg);
       this.#endIfEmpty();
     });
+  }
+
+  #call(msg: Msg): void {
+    try {
+      this.#callback!(undefined, msg);
+    } catch (err) {
+      // A throwing handler must not stop delivery; the error surfaces as an uncaught one.
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
   }
 
   #seal(): void {

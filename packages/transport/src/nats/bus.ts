@@ -28,8 +28,10 @@ export interface NatsBusOptions {
   pass?: string;
   token?: string;
   /**
-   * Bytes that may be published while disconnected (held by the client until it reconnects); past
-   * it `publish` throws E_OVERFLOW instead of growing memory. @default 8388608
+   * Bytes that may be published while disconnected; Swarmlink holds them and sends them, in order,
+   * once the client reconnects (nats.js itself discards its outbound buffer on reconnect). Past the
+   * bound `publish` throws E_OVERFLOW instead of growing memory. 0 refuses every such publish.
+   * @default 8388608
    */
   maxDisconnectedBytes?: number;
   /** Keep trying to reconnect forever (-1) or this many times. @default -1 */
@@ -61,7 +63,8 @@ export class NatsBus implements Bus {
   readonly nc: NatsConnection;
   #maxDisconnectedBytes: number;
   #disconnected = false;
-  #bufferedWhileDown = 0;
+  #offline: Array<{ subject: string; data: Uint8Array | undefined; opts: PublishOptions }> = [];
+  #offlineBytes = 0;
   #overflows = 0;
 
   /** Connects; rejects with E_UNAVAILABLE when no server answers. */
@@ -115,9 +118,17 @@ export class NatsBus implements Bus {
         maxPayloadBytes: this.capabilities.maxPayloadBytes,
       });
     }
-    if (this.#disconnected) this.#reserve(subject, bytes);
+    if (this.#disconnected && !this.nc.isClosed()) {
+      this.#hold(subject, data, opts);
+      return;
+    }
+    this.#send(subject, data, opts);
+  }
+
+  #send(subject: string, data: Uint8Array | undefined, opts: PublishOptions): void {
     try {
-      this.nc.publish(subject, data, { headers: toNatsHeaders(opts.headers), reply: opts.reply });
+      if (opts.headers === undefined && opts.reply === undefined) this.nc.publish(subject, data);
+      else this.nc.publish(subject, data, { headers: toNatsHeaders(opts.headers), reply: opts.reply });
     } catch (err) {
       throw fromNats(err, { subject });
     }
@@ -134,7 +145,7 @@ export class NatsBus implements Bus {
         else push?.push(new NatsBusMsg(m));
       },
     });
-    push = new PushSubscription(subject, opts, () => {
+    push = new PushSubscription(subject, { ...opts, direct: true }, () => {
       if (!ns.isClosed()) ns.unsubscribe();
     });
     // The connection closing ends the subscription too; nats.js says so only through `closed`.
@@ -149,7 +160,6 @@ export class NatsBus implements Bus {
     const { signal } = opts;
     if (signal?.aborted) throw abortError(signal);
     const timeout = opts.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    if (this.#disconnected) this.#reserve(subject, data?.byteLength ?? 0);
     const pending = this.nc.request(subject, data, { timeout, headers: toNatsHeaders(opts.headers) }).then(
       (m) => new NatsBusMsg(m) as Msg,
       (err) => {
@@ -196,17 +206,26 @@ export class NatsBus implements Bus {
     return this.nc.closed();
   }
 
-  #reserve(subject: string, bytes: number): void {
-    const need = bytes + subject.length + PUB_OVERHEAD_BYTES;
-    if (this.#bufferedWhileDown + need > this.#maxDisconnectedBytes) {
+  #hold(subject: string, data: Uint8Array | undefined, opts: PublishOptions): void {
+    const need = (data?.byteLength ?? 0) + subject.length + PUB_OVERHEAD_BYTES;
+    if (this.#offlineBytes + need > this.#maxDisconnectedBytes) {
       this.#overflows++;
       throw new SwarmError("E_OVERFLOW", "disconnected from NATS and the reconnect buffer is full", {
         subject,
-        bufferedBytes: this.#bufferedWhileDown,
+        bufferedBytes: this.#offlineBytes,
         maxDisconnectedBytes: this.#maxDisconnectedBytes,
       });
     }
-    this.#bufferedWhileDown += need;
+    this.#offlineBytes += need;
+    this.#offline.push({ subject, data, opts });
+  }
+
+  /** Sends what was held while disconnected, in publish order, before anything published later. */
+  #replay(): void {
+    const held = this.#offline;
+    this.#offline = [];
+    this.#offlineBytes = 0;
+    for (const m of held) this.#send(m.subject, m.data, m.opts);
   }
 
   async #watchStatus(): Promise<void> {
@@ -214,8 +233,8 @@ export class NatsBus implements Bus {
       if (s.type === "disconnect" || s.type === "reconnecting") {
         this.#disconnected = true;
       } else if (s.type === "reconnect") {
+        this.#replay();
         this.#disconnected = false;
-        this.#bufferedWhileDown = 0;
       }
     }
   }

@@ -95,24 +95,28 @@ export class NatsStreams implements Streams {
     }
   }
 
-  async publish(subject: string, data: Uint8Array, opts: StreamPublishOptions = {}): Promise<PubAck> {
-    checkSubject(subject, false);
-    if (opts.signal?.aborted) throw abortError(opts.signal);
+  publish(subject: string, data: Uint8Array, opts: StreamPublishOptions = {}): Promise<PubAck> {
     try {
-      const ack = await this.#js.publish(subject, data, {
-        msgID: opts.msgId,
-        headers: toNatsHeaders(opts.headers),
-        timeout: opts.timeout ?? 5000,
-      });
-      return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+      checkSubject(subject, false);
+      if (opts.signal?.aborted) throw abortError(opts.signal);
     } catch (err) {
-      const e = fromNats(err, { subject });
-      // JetStream answers "no responders" when no stream stores the subject.
-      if (e.code === "E_NO_RESPONDERS") {
-        throw new SwarmError("E_NOT_FOUND", "no stream stores this subject", { subject }, { cause: err });
-      }
-      throw e;
+      return Promise.reject(err);
     }
+    const o =
+      opts.msgId === undefined && opts.headers === undefined && opts.timeout === undefined
+        ? undefined
+        : { msgID: opts.msgId, headers: toNatsHeaders(opts.headers), timeout: opts.timeout ?? 5000 };
+    return this.#js.publish(subject, data, o).then(
+      (ack) => ({ stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate }),
+      (err) => {
+        const e = fromNats(err, { subject });
+        // JetStream answers "no responders" when no stream stores the subject.
+        if (e.code === "E_NO_RESPONDERS") {
+          throw new SwarmError("E_NOT_FOUND", "no stream stores this subject", { subject }, { cause: err });
+        }
+        throw e;
+      },
+    );
   }
 
   async consumer(stream: string, config: ConsumerConfig): Promise<Consumer> {
