@@ -9,4 +9,11 @@ export {
 export { DEFAULT_HISTORY_LIMIT } from "./memory/history.js";
 export type { MemoryStoreOptions } from "./memory/store.js";
 export { MemoryStore } from "./memory/store.js";
+export type { RedisStoreOptions } from "./redis/options.js";
+export {
+  DEFAULT_HISTORY_MAX_LEN,
+  DEFAULT_REAP_INTERVAL_MS,
+  DEFAULT_REDIS_NAMESPACE,
+} from "./redis/options.js";
+export { RedisStore } from "./redis/store.js";
 export type * from "./types.js";

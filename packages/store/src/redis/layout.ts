@@ -1,0 +1,28 @@
+/** The Redis keys of one store namespace; `{ns}` is a hash tag, so they share a Cluster slot. */
+export class Layout {
+  readonly rev: string;
+  readonly changes: string;
+  readonly index: string;
+  readonly leases: string;
+  /** Prefix of the per-key value HASHes. */
+  readonly valuePrefix: string;
+
+  constructor(namespace: string) {
+    const ns = `{${namespace}}`;
+    this.rev = `${ns}:rev`;
+    this.changes = `${ns}:changes`;
+    this.index = `${ns}:index`;
+    this.leases = `${ns}:leases`;
+    this.valuePrefix = `${ns}:v:`;
+  }
+
+  /** KEYS 1–4 of every script. */
+  get shared(): string[] {
+    return [this.rev, this.changes, this.index, this.leases];
+  }
+
+  /** KEYS 1–5 for a script on `key`. */
+  forKey(key: string): string[] {
+    return [...this.shared, this.valuePrefix + key];
+  }
+}

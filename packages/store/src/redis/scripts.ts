@@ -1,0 +1,143 @@
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+
+/**
+ * Every write is one Lua script, so the revision counter, the value, the lease and the change stream
+ * move together. KEYS, in this order for every script:
+ * 1 `{ns}:rev` (the store's revision counter), 2 `{ns}:changes` (the change stream, entry id =
+ * `<revision>-0`), 3 `{ns}:index` (live key names, a lex-sorted ZSET), 4 `{ns}:leases` (ZSET of
+ * deadlines in ms of server time), 5 `{ns}:v:<key>` (HASH v = value, r = revision) when the script
+ * touches one key. The `{ns}` hash tag keeps a store in one Redis Cluster slot; the reaper names
+ * value keys it finds in the lease ZSET, which the tag keeps in that slot too.
+ */
+const PRELUDE = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function change(maxlen, ...)
+  local rev = redis.call('INCR', KEYS[1])
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, string.format('%d-0', rev), ...)
+  return rev
+end
+local function reap(key, vkey, now, maxlen)
+  local d = redis.call('ZSCORE', KEYS[4], key)
+  if d and tonumber(d) <= now then
+    redis.call('DEL', vkey)
+    redis.call('ZREM', KEYS[3], key)
+    redis.call('ZREM', KEYS[4], key)
+    change(maxlen, 'o', 'expire', 'k', key)
+  end
+end
+local function live(key, now)
+  local d = redis.call('ZSCORE', KEYS[4], key)
+  return not d or tonumber(d) > now
+end
+local function range(prefix)
+  if prefix == '' then return redis.call('ZRANGEBYLEX', KEYS[3], '-', '+') end
+  return redis.call('ZRANGEBYLEX', KEYS[3], '[' .. prefix, '[' .. prefix .. '\\255')
+end
+`;
+
+/** ARGV: key, value, ttlMs (0 = none), mode (put|create|update), expected revision, maxlen. */
+const WRITE = `
+local key, ttl, mode, expected, maxlen = ARGV[1], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), ARGV[6]
+local now = now_ms()
+reap(key, KEYS[5], now, maxlen)
+local cur = tonumber(redis.call('HGET', KEYS[5], 'r') or '0')
+if mode == 'create' and cur ~= 0 then return {1, cur} end
+if mode == 'update' and cur ~= expected then return {2, cur} end
+local rev = change(maxlen, 'o', 'put', 'k', key, 'v', ARGV[2])
+redis.call('HSET', KEYS[5], 'v', ARGV[2], 'r', rev)
+redis.call('ZADD', KEYS[3], 0, key)
+if ttl > 0 then
+  redis.call('PEXPIREAT', KEYS[5], now + ttl)
+  redis.call('ZADD', KEYS[4], now + ttl, key)
+else
+  redis.call('PERSIST', KEYS[5])
+  redis.call('ZREM', KEYS[4], key)
+end
+return {0, rev}
+`;
+
+/** ARGV: key, expected revision (0 = any), maxlen. */
+const DELETE = `
+local key, expected, maxlen = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+reap(key, KEYS[5], now_ms(), maxlen)
+local cur = tonumber(redis.call('HGET', KEYS[5], 'r') or '0')
+if expected > 0 and cur ~= expected then return {2, cur} end
+if cur == 0 then return {0, 0} end
+redis.call('DEL', KEYS[5])
+redis.call('ZREM', KEYS[3], key)
+redis.call('ZREM', KEYS[4], key)
+return {0, change(maxlen, 'o', 'delete', 'k', key)}
+`;
+
+/** ARGV: prefix. Live key names under the prefix, sorted. */
+const KEYS = `
+local now, out = now_ms(), {}
+for _, k in ipairs(range(ARGV[1])) do
+  if live(k, now) then out[#out + 1] = k end
+end
+return out
+`;
+
+/** ARGV: prefix, value-key prefix. The revision, then key, value, revision for each live entry. */
+const SNAPSHOT = `
+local now = now_ms()
+local out = { tonumber(redis.call('GET', KEYS[1]) or '0') }
+for _, k in ipairs(range(ARGV[1])) do
+  if live(k, now) then
+    local e = redis.call('HMGET', ARGV[2] .. k, 'v', 'r')
+    if e[1] then
+      out[#out + 1] = k
+      out[#out + 1] = e[1]
+      out[#out + 1] = tonumber(e[2])
+    end
+  end
+end
+return out
+`;
+
+/** ARGV: value-key prefix, maxlen, batch. Expires up to `batch` due leases; returns how many. */
+const REAP = `
+local now = now_ms()
+local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+for _, k in ipairs(due) do reap(k, ARGV[1] .. k, now, ARGV[2]) end
+return #due
+`;
+
+type Arg = string | Buffer | number;
+
+/** A Lua script run by SHA, loaded on first use (`NOSCRIPT`) on whichever server answers. */
+export class LuaScript {
+  readonly source: string;
+  readonly sha: string;
+
+  constructor(body: string) {
+    this.source = PRELUDE + body;
+    this.sha = createHash("sha1").update(this.source).digest("hex");
+  }
+
+  /** Runs with string replies; `buffers` keeps bulk replies as Buffers (binary values). */
+  async run(client: Redis, keys: string[], args: Arg[], buffers = false): Promise<unknown> {
+    const call = (cmd: string, head: string) =>
+      buffers
+        ? client.callBuffer(cmd, head, keys.length, ...keys, ...args)
+        : client.call(cmd, head, keys.length, ...keys, ...args);
+    try {
+      return await call("EVALSHA", this.sha);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
+      return call("EVAL", this.source);
+    }
+  }
+}
+
+export const scripts = {
+  write: new LuaScript(WRITE),
+  delete: new LuaScript(DELETE),
+  keys: new LuaScript(KEYS),
+  snapshot: new LuaScript(SNAPSHOT),
+  reap: new LuaScript(REAP),
+};

@@ -1,0 +1,183 @@
+import { SwarmError } from "@swarmlink/protocol";
+import { Redis } from "ioredis";
+import { checkKey, checkPrefix, checkRevision, checkTtl, checkValue, checkWatch } from "../keys.js";
+import { Lifecycle } from "../lifecycle.js";
+import { Ticker } from "../ticker.js";
+import type {
+  DeleteOptions,
+  Entry,
+  Store,
+  StoreCapabilities,
+  Watch,
+  WatchOptions,
+  WriteOptions,
+} from "../types.js";
+import { fromRedis } from "./errors.js";
+import { Layout } from "./layout.js";
+import { type ParsedRedisOptions, parseRedisOptions, REAP_BATCH, type RedisStoreOptions } from "./options.js";
+import { scripts } from "./scripts.js";
+import { ChangeTail } from "./tail.js";
+import { openWatch } from "./watch.js";
+
+/** Time allowed beyond the reaper interval for its script and the watch round trip, in ms. */
+const EXPIRY_MARGIN_MS = 100;
+
+type Mode = "put" | "create" | "update";
+
+/**
+ * A Store on Redis (ioredis). Each write is one Lua script: it takes the next revision from
+ * `{ns}:rev`, writes the value HASH and appends the change to the `{ns}:changes` stream under the id
+ * `<revision>-0`, so a late watcher replays with XRANGE from any revision the stream still holds,
+ * then follows with XREAD BLOCK. Leases are PEXPIREAT (reads) plus a deadline ZSET that a reaper on
+ * every instance sweeps, in server time (TIME), so clients with skewed clocks agree.
+ *
+ * @example
+ * ```ts
+ * const store = await RedisStore.connect({ url: "redis://localhost:6379", namespace: "swarm-a" });
+ * for await (const change of store.watch("agents.")) console.log(change.key, change.op);
+ * ```
+ */
+export class RedisStore implements Store {
+  readonly name = "redis";
+  readonly capabilities: StoreCapabilities;
+  #o: ParsedRedisOptions;
+  #main: Redis;
+  #owned: boolean;
+  #layout: Layout;
+  #tail: ChangeTail;
+  #reaper: Ticker;
+  #life = new Lifecycle();
+
+  /** Connects (when given a `url`) and returns the store; `E_UNAVAILABLE` if Redis cannot be reached. */
+  static async connect(opts: RedisStoreOptions): Promise<RedisStore> {
+    const o = parseRedisOptions(opts);
+    if (o.client) return new RedisStore(o, o.client, false);
+    const main = new Redis(o.url!, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    main.on("error", () => {}); // every command reports its own failure
+    try {
+      await main.connect();
+    } catch (err) {
+      main.disconnect();
+      throw fromRedis(err, { url: o.url });
+    }
+    return new RedisStore(o, main, true);
+  }
+
+  private constructor(o: ParsedRedisOptions, main: Redis, owned: boolean) {
+    this.#o = o;
+    this.#main = main;
+    this.#owned = owned;
+    this.#layout = new Layout(o.namespace);
+    this.#tail = new ChangeTail(main, this.#layout);
+    this.#reaper = new Ticker(o.clock, o.reapIntervalMs, () => this.#reap());
+    this.#reaper.start();
+    this.capabilities = Object.freeze({
+      perKeyTtl: true,
+      watchReplay: true,
+      expiryLatencyMs: o.reapIntervalMs > 0 ? o.reapIntervalMs + EXPIRY_MARGIN_MS : Number.POSITIVE_INFINITY,
+      distributed: true,
+      maxValueBytes: o.maxValueBytes,
+    });
+  }
+
+  async get(key: string): Promise<Entry | undefined> {
+    this.#life.check();
+    checkKey(key);
+    const [v, r] = await this.#call(() => this.#main.hmgetBuffer(this.#layout.valuePrefix + key, "v", "r"));
+    if (!v || !r) return undefined;
+    return { key, value: new Uint8Array(v), revision: Number(r.toString()) };
+  }
+
+  put(key: string, value: Uint8Array, opts?: WriteOptions): Promise<number> {
+    return this.#write("put", key, value, opts, 0);
+  }
+
+  create(key: string, value: Uint8Array, opts?: WriteOptions): Promise<number> {
+    return this.#write("create", key, value, opts, 0);
+  }
+
+  async update(
+    key: string,
+    value: Uint8Array,
+    expectedRevision: number,
+    opts?: WriteOptions,
+  ): Promise<number> {
+    this.#life.check();
+    checkRevision(expectedRevision);
+    return this.#write("update", key, value, opts, expectedRevision);
+  }
+
+  async delete(key: string, opts?: DeleteOptions): Promise<void> {
+    this.#life.check();
+    checkKey(key);
+    const expected = opts?.expectedRevision;
+    if (expected !== undefined) checkRevision(expected);
+    const args = [key, expected ?? 0, this.#o.historyMaxLen];
+    const [code, current] = (await this.#call(() =>
+      scripts.delete.run(this.#main, this.#layout.forKey(key), args),
+    )) as [number, number];
+    if (code === 2) throw conflict(key, expected ?? 0, current);
+  }
+
+  async keys(prefix = ""): Promise<string[]> {
+    this.#life.check();
+    const p = checkPrefix(prefix);
+    return (await this.#call(() => scripts.keys.run(this.#main, this.#layout.shared, [p]))) as string[];
+  }
+
+  watch(prefix = "", opts: WatchOptions = {}): Watch {
+    this.#life.check();
+    const p = checkWatch(prefix, opts);
+    const deps = { main: this.#main, tail: this.#tail, layout: this.#layout, limit: this.#o.watchQueueLimit };
+    const w = openWatch(deps, p, opts);
+    this.#life.track(w);
+    return w;
+  }
+
+  close(err?: Error): Promise<void> {
+    return this.#life.close(err, async () => {
+      await this.#reaper.stop();
+      this.#tail.close();
+      if (this.#owned) await this.#main.quit().catch(() => this.#main.disconnect());
+    });
+  }
+
+  closed(): Promise<void | Error> {
+    return this.#life.done;
+  }
+
+  async #write(mode: Mode, key: string, value: Uint8Array, opts: WriteOptions | undefined, expected: number) {
+    this.#life.check();
+    checkKey(key);
+    checkValue(value, this.#o.maxValueBytes);
+    const ttlMs = checkTtl(opts);
+    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const args = [key, bytes, ttlMs, mode, expected, this.#o.historyMaxLen];
+    const [code, rev] = (await this.#call(() =>
+      scripts.write.run(this.#main, this.#layout.forKey(key), args),
+    )) as [number, number];
+    if (code === 1) throw new SwarmError("E_EXISTS", "key exists", { key, revision: rev });
+    if (code === 2) throw conflict(key, expected, rev);
+    return rev;
+  }
+
+  async #reap(): Promise<void> {
+    if (this.#life.isClosed) return;
+    const args = [this.#layout.valuePrefix, this.#o.historyMaxLen, REAP_BATCH];
+    // A failed run (Redis away) is retried on the next tick; the leases wait in the ZSET.
+    await scripts.reap.run(this.#main, this.#layout.shared, args).catch(() => {});
+  }
+
+  /** Runs one Redis call, translating its failure once. */
+  async #call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.#life.isClosed ? this.#life.closedError() : fromRedis(err);
+    }
+  }
+}
+
+function conflict(key: string, expectedRevision: number, current: number): SwarmError {
+  return new SwarmError("E_CONFLICT", "key is at another revision", { key, expectedRevision, current });
+}

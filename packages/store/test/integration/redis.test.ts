@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { type ServerHandle, startRedis } from "@swarmlink/harness";
+import { isSwarmError } from "@swarmlink/protocol";
+import { RedisStore } from "@swarmlink/store";
+import { bytes, Reader, read, rejectsWith } from "@swarmlink/store/testing";
+import { Redis } from "ioredis";
+
+describe("RedisStore on a private redis-server", () => {
+  let redis: ServerHandle;
+  const open: RedisStore[] = [];
+  const connect = async (opts: Partial<Parameters<typeof RedisStore.connect>[0]> = {}) => {
+    const s = await RedisStore.connect({ url: redis.url, namespace: `t-${randomUUID()}`, ...opts });
+    open.push(s);
+    return s;
+  };
+
+  before(async () => {
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+
+  it("keeps a store's keys under its {namespace} hash tag, deadlines in server time", async () => {
+    const store = await connect({ namespace: "tagged" });
+    await store.put("a.b", bytes("v"), { ttlMs: 60_000 });
+    const raw = new Redis(redis.url);
+    try {
+      const keys = (await raw.keys("*")).filter((k) => k.includes("tagged")).sort();
+      assert.deepEqual(keys, [
+        "{tagged}:changes",
+        "{tagged}:index",
+        "{tagged}:leases",
+        "{tagged}:rev",
+        "{tagged}:v:a.b",
+      ]);
+      const [sec] = await raw.time();
+      const deadline = Number(await raw.zscore("{tagged}:leases", "a.b"));
+      assert.ok(Math.abs(deadline - (Number(sec) * 1000 + 60_000)) < 2000, `deadline ${deadline}`);
+      assert.ok((await raw.pttl("{tagged}:v:a.b")) > 58_000);
+      assert.equal(await raw.xlen("{tagged}:changes"), 1);
+    } finally {
+      raw.disconnect();
+    }
+  });
+
+  it("expires leases through another instance's reaper when its own is off", async () => {
+    const ns = `t-${randomUUID()}`;
+    const quiet = await connect({ namespace: ns, reapIntervalMs: 0 });
+    await connect({ namespace: ns }); // the reaper
+    assert.equal(quiet.capabilities.expiryLatencyMs, Number.POSITIVE_INFINITY);
+    const w = new Reader(quiet.watch());
+    await w.watch.initialized;
+    await quiet.put("lease", bytes("v"), { ttlMs: 100 });
+    const [, expire] = await w.take(2, 2000);
+    assert.equal(expire?.op, "expire");
+    w.watch.stop();
+  });
+
+  it("uses a given client without closing it, and owns only the watch connection", async () => {
+    const client = new Redis(redis.url);
+    try {
+      const store = await RedisStore.connect({ client, namespace: `t-${randomUUID()}` });
+      const w = store.watch();
+      await w.initialized;
+      await store.put("k", bytes("v"));
+      await store.close();
+      await w.closed;
+      assert.equal(await client.ping(), "PONG");
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it("refuses bad options with E_CONFIG naming the field", async () => {
+    const client = new Redis(redis.url, { lazyConnect: true, keyPrefix: "p:" });
+    const cases: Array<[Parameters<typeof RedisStore.connect>[0], string]> = [
+      [{}, "url"],
+      [{ url: redis.url, client }, "url"],
+      [{ client }, "client"],
+      [{ url: redis.url, namespace: "a{b}" }, "namespace"],
+      [{ url: redis.url, reapIntervalMs: -1 }, "reapIntervalMs"],
+      [{ url: redis.url, historyMaxLen: 0 }, "historyMaxLen"],
+    ];
+    for (const [opts, field] of cases) {
+      const err = await rejectsWith(() => RedisStore.connect(opts), "E_CONFIG", field);
+      assert.equal(err.context.field, field);
+    }
+    client.disconnect();
+  });
+
+  it("fails with E_UNAVAILABLE when nothing listens", async () => {
+    await rejectsWith(() => RedisStore.connect({ url: "redis://127.0.0.1:1" }), "E_UNAVAILABLE");
+  });
+
+  it("fails calls and watches with E_UNAVAILABLE while the server is down, and recovers after", async () => {
+    const store = await connect();
+    const rev = await store.put("k", bytes("1"));
+    const w = new Reader(store.watch());
+    await w.watch.initialized;
+    await redis.kill();
+    try {
+      const end = await w.end(10_000);
+      assert.ok(isSwarmError(end, "E_UNAVAILABLE"), String(end));
+      await rejectsWith(() => store.get("k"), "E_UNAVAILABLE");
+    } finally {
+      await redis.restart();
+    }
+    // The server came back empty (no persistence): the store works again from scratch.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (
+        await store.put("k", bytes("2")).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(await read(store, "k"), "2");
+    assert.ok(rev > 0);
+    const w2 = new Reader(store.watch("", { fromRevision: 1 }));
+    assert.equal((await w2.take(1))[0]?.key, "k");
+    w2.watch.stop();
+  });
+});
