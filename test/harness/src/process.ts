@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, closeSync, constants, openSync } from "node:fs";
+import { accessSync, closeSync, constants, openSync, rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HarnessError } from "./errors.js";
 
@@ -34,10 +34,31 @@ const POLL_MS = 20;
 
 /** Every child still running; killed with SIGKILL when this Node process exits, however it exits. */
 const live = new Set<ServerProcess>();
+/** Server dirs not yet removed by a stop(); removed (best effort) when this Node process exits. */
+const dirs = new Set<string>();
 let hooksInstalled = false;
 
 function killAllNow(): void {
   for (const proc of live) proc.signal("SIGKILL");
+  for (const dir of dirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // A server still dying may hold it for a moment; a temp dir left behind is no reason to fail.
+    }
+  }
+}
+
+/**
+ * Removes `dir` when this Node process exits without the server having been stopped (a crashed or
+ * interrupted test run). Returns the function that forgets it again, once stop() removed it.
+ */
+export function removeAtExit(dir: string): () => void {
+  installExitHooks();
+  dirs.add(dir);
+  return () => {
+    dirs.delete(dir);
+  };
 }
 
 function onSignal(sig: NodeJS.Signals): void {

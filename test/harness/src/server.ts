@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HarnessError, isHarnessError } from "./errors.js";
 import { HOST, releasePorts } from "./ports.js";
-import { ServerProcess, type SpawnSpec } from "./process.js";
+import { removeAtExit, ServerProcess, type SpawnSpec } from "./process.js";
 
 /**
  * A private server process started by the harness: on 127.0.0.1, on its own free port, with its own
@@ -92,9 +92,11 @@ export class ManagedServer implements ServerHandle {
   #proc: ServerProcess | undefined;
   #state: State = "killed";
   #stopping: Promise<void> | undefined;
+  readonly #forgetDir: () => void;
 
   constructor(spec: LaunchSpec) {
     this.#spec = spec;
+    this.#forgetDir = removeAtExit(spec.dir);
   }
 
   get name(): string {
@@ -191,6 +193,7 @@ export class ManagedServer implements ServerHandle {
       if (proc && !proc.exitInfo) await proc.terminate(this.#spec.stopGraceMs, this.name);
       await this.#spec.afterStop?.();
       await rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
+      this.#forgetDir();
       releasePorts(...this.#spec.ports);
     })();
     return this.#stopping;
