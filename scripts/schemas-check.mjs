@@ -126,8 +126,10 @@ function git(args, cwd) {
 
 function report(result) {
   if (result.error) fail(`cannot run buf: ${result.error.message}`);
-  if (result.stdout) process.stdout.write(result.stdout);
-  if (result.stderr) process.stderr.write(result.stderr);
+  // buf leaves the last line of its findings unterminated.
+  const line = (text) => (text.endsWith("\n") ? text : `${text}\n`);
+  if (result.stdout) process.stdout.write(line(result.stdout));
+  if (result.stderr) process.stderr.write(line(result.stderr));
 }
 
 function rel(path) {

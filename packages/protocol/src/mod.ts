@@ -1,5 +1,82 @@
+/**
+ * @swarmlink/protocol: the canonical Swarmlink protocol. Generated swarmlink.v1 messages, the
+ * Envelope codec, payload encoding by type name, the subject scheme (the only place a NATS subject,
+ * MQTT topic or Store key is spelled), ULIDs, typed errors and the injectable Clock.
+ *
+ * @module
+ */
 export type { Clock, TimerHandle } from "./clock.js";
 export { SimulatedClock, systemClock } from "./clock.js";
-
+export type { CreateEnvelopeOptions, Envelope, EnvelopeCodecOptions, EnvelopeInit } from "./envelope.js";
+export {
+  CONTENT_TYPE_PROTOBUF,
+  createEnvelope,
+  decodeEnvelope,
+  encodeEnvelope,
+  isExpired,
+  validateEnvelope,
+} from "./envelope.js";
 export type { ErrorCode, ErrorContext } from "./errors.js";
 export { abortError, ERROR_CODES, isSwarmError, SwarmError, toSwarmError } from "./errors.js";
+export { swarmlink } from "./gen/swarmlink.js";
+
+export { isValidId, validateId } from "./ids.js";
+export {
+  DEFAULT_MAX_ENVELOPE_BYTES,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  MAX_ID_BYTES,
+  MAX_PRIORITY,
+  MAX_SHORT_TEXT_BYTES,
+  MAX_SUBJECT_BYTES,
+  MAX_TRACESTATE_BYTES,
+  MAX_TYPE_NAME_BYTES,
+} from "./limits.js";
+export type {
+  AgentDescriptor,
+  AgentStatus,
+  Award,
+  Battery,
+  Bid,
+  CartesianPoint,
+  Command,
+  CommandReply,
+  ElectionState,
+  ErrorPayload,
+  GeoPoint,
+  Heartbeat,
+  KeyValues,
+  Pose,
+  Position,
+  Presence,
+  Quaternion,
+  Task,
+  TaskOffer,
+  TaskResult,
+  Telemetry,
+} from "./messages.js";
+export { AgentKind, AgentState, CommandStatus, PresenceStatus, TaskState, TaskStrategy } from "./messages.js";
+export type { MqttRoute } from "./mqtt.js";
+export { mqttFilters, mqttTopics, parseMqttTopic } from "./mqtt.js";
+export type {
+  DecodePayloadOptions,
+  Payload,
+  PayloadInit,
+  PayloadMap,
+  PayloadType,
+  TypedPayload,
+} from "./payloads.js";
+export { decodePayload, encodePayload, isPayloadType, PAYLOAD_TYPES } from "./payloads.js";
+export type { KvKeyRoute, StreamSpec, SubjectRoute } from "./subjects.js";
+export {
+  KV_PREFIXES,
+  kvKeys,
+  parseKvKey,
+  parseSubject,
+  STREAMS,
+  subjectPatterns,
+  subjects,
+} from "./subjects.js";
+export type { UlidFactory, UlidOptions } from "./ulid.js";
+export { isUlid, monotonicUlid, ulid, ulidTimeMs } from "./ulid.js";
+export type { EnvelopeMeta } from "./wrap.js";
+export { unwrap, unwrapAs, wrap } from "./wrap.js";
