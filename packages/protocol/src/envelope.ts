@@ -224,7 +224,8 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
 
 function checkText(field: string, value: unknown, maxBytes: number, allowed: RegExp): void {
   if (typeof value !== "string") invalid(field, "must be a string");
-  if (value.length > maxBytes || encoder.encode(value).length > maxBytes) {
+  // A UTF-16 unit takes one to three bytes of UTF-8: encode only when the length cannot tell.
+  if (value.length > maxBytes || (value.length * 3 > maxBytes && encoder.encode(value).length > maxBytes)) {
     invalid(field, `must be at most ${maxBytes} bytes`);
   }
   if (!allowed.test(value) || LONE_SURROGATE.test(value))

@@ -15,9 +15,11 @@ const encoder = new TextEncoder();
 function idProblem(id: unknown): string | undefined {
   if (typeof id !== "string") return "must be a string";
   if (id.length === 0) return "must not be empty";
-  // Every UTF-16 unit takes at least one byte of UTF-8: a string too long in units is too long in
-  // bytes, and only the shorter ones need encoding to find out.
-  if (id.length > MAX_ID_BYTES || encoder.encode(id).length > MAX_ID_BYTES) {
+  // A UTF-16 unit takes one to three bytes of UTF-8: encode only when the length cannot tell.
+  if (
+    id.length > MAX_ID_BYTES ||
+    (id.length * 3 > MAX_ID_BYTES && encoder.encode(id).length > MAX_ID_BYTES)
+  ) {
     return `must be at most ${MAX_ID_BYTES} bytes of UTF-8`;
   }
   const bad = FORBIDDEN.exec(id);
