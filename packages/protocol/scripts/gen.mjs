@@ -29,8 +29,14 @@ const protos = readdirSync(protoDir)
   .sort()
   .map((f) => join(protoDir, f));
 
+const require = createRequire(import.meta.url);
+// Regenerate when the generator, a schema, or the protobufjs version that writes or runs the code
+// changes; otherwise the build skips this step.
 const stamp = createHash("sha256");
 stamp.update(readFileSync(fileURLToPath(import.meta.url)));
+for (const pkg of ["protobufjs/package.json", "protobufjs-cli/package.json"]) {
+  stamp.update(`${pkg}@${JSON.parse(readFileSync(require.resolve(pkg), "utf8")).version}`);
+}
 for (const file of protos) stamp.update(file).update(readFileSync(file));
 const digest = stamp.digest("hex");
 const stampFile = (dir) => join(dir, ".stamp");
@@ -39,7 +45,6 @@ if (!process.argv.includes("--force") && outDirs.every((dir) => readOr(stampFile
   process.exit(0);
 }
 
-const require = createRequire(import.meta.url);
 const { pbjs } = require("protobufjs-cli");
 
 const [srcGen] = outDirs;
