@@ -135,7 +135,6 @@ export class ManagedServer implements ServerHandle {
     const deadline = Date.now() + startTimeoutMs;
     let last: unknown;
     for (;;) {
-      const exited = proc.exited.then((info) => info);
       const outcome = await Promise.race([
         this.#spec.ready().then(
           () => "ready" as const,
@@ -144,7 +143,7 @@ export class ManagedServer implements ServerHandle {
             return "not yet" as const;
           },
         ),
-        exited,
+        proc.exited,
       ]);
       if (outcome === "ready") return;
       if (proc.exitInfo) {
