@@ -33,6 +33,10 @@ export type TaskStrategy = swarmlink.v1.TaskStrategy;
 export const TaskState = v1.TaskState;
 /** Where a task is in its life. */
 export type TaskState = swarmlink.v1.TaskState;
+/** Where a command is on its way to an agent (`COMMAND_RECEIPT_STATE_QUEUED` ... `_EXPIRED`). */
+export const CommandReceiptState = v1.CommandReceiptState;
+/** Where a command is on its way to an agent. */
+export type CommandReceiptState = swarmlink.v1.CommandReceiptState;
 
 /** What an agent tells the swarm about itself. */
 export type AgentDescriptor = swarmlink.v1.AgentDescriptor;
@@ -60,6 +64,12 @@ export type TaskResult = swarmlink.v1.TaskResult;
 export type ElectionState = swarmlink.v1.ElectionState;
 /** The `swarmlink.v1.Error` message, renamed here so that it never shadows the global `Error`. */
 export type ErrorPayload = swarmlink.v1.Error;
+export type AgentQuery = swarmlink.v1.AgentQuery;
+export type AgentInfo = swarmlink.v1.AgentInfo;
+export type AgentList = swarmlink.v1.AgentList;
+export type TaskInfo = swarmlink.v1.TaskInfo;
+export type TaskCancel = swarmlink.v1.TaskCancel;
+export type CommandReceipt = swarmlink.v1.CommandReceipt;
 /** A point or a geographic position. */
 export type Position = swarmlink.v1.Position;
 /** A point in a local Cartesian frame, in metres. */

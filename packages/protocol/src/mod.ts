@@ -33,12 +33,16 @@ export {
 } from "./limits.js";
 export type {
   AgentDescriptor,
+  AgentInfo,
+  AgentList,
+  AgentQuery,
   AgentStatus,
   Award,
   Battery,
   Bid,
   CartesianPoint,
   Command,
+  CommandReceipt,
   CommandReply,
   ElectionState,
   ErrorPayload,
@@ -50,11 +54,21 @@ export type {
   Presence,
   Quaternion,
   Task,
+  TaskCancel,
+  TaskInfo,
   TaskOffer,
   TaskResult,
   Telemetry,
 } from "./messages.js";
-export { AgentKind, AgentState, CommandStatus, PresenceStatus, TaskState, TaskStrategy } from "./messages.js";
+export {
+  AgentKind,
+  AgentState,
+  CommandReceiptState,
+  CommandStatus,
+  PresenceStatus,
+  TaskState,
+  TaskStrategy,
+} from "./messages.js";
 export type { MqttRoute } from "./mqtt.js";
 export { mqttFilters, mqttTopics, parseMqttTopic } from "./mqtt.js";
 export type {

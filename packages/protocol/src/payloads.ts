@@ -24,6 +24,11 @@ const CODECS = {
   "swarmlink.v1.TaskResult": v1.TaskResult,
   "swarmlink.v1.ElectionState": v1.ElectionState,
   "swarmlink.v1.Error": v1.Error,
+  "swarmlink.v1.AgentQuery": v1.AgentQuery,
+  "swarmlink.v1.AgentList": v1.AgentList,
+  "swarmlink.v1.TaskInfo": v1.TaskInfo,
+  "swarmlink.v1.TaskCancel": v1.TaskCancel,
+  "swarmlink.v1.CommandReceipt": v1.CommandReceipt,
 };
 
 type Codecs = typeof CODECS;

@@ -52,6 +52,18 @@ export const subjects = {
   taskBid: (taskId: string) => `${TASKS}.${validateId("taskId", taskId)}.bid`,
   /** Status reports (TaskResult) from the agent running one task. */
   taskStatus: (taskId: string) => `${TASKS}.${validateId("taskId", taskId)}.status`,
+  /** Request: cancel one task (TaskCancel), answered by the leader's dispatcher. */
+  taskCancel: (taskId: string) => `${TASKS}.${validateId("taskId", taskId)}.cancel`,
+  /** Request: the dispatcher's record of one task (TaskInfo). */
+  taskGet: (taskId: string) => `${TASKS}.${validateId("taskId", taskId)}.get`,
+  /** Request: tasks known to the dispatcher (an AgentList-like TaskInfo list, newest first). */
+  taskList: () => `${TASKS}.list`,
+  /** Request: an AgentQuery answered with an AgentList by any swarm node. */
+  registryQuery: () => `${ROOT}.registry.query`,
+  /** Request: a Command to deliver now or queue until the agent is online; answered with a CommandReceipt. */
+  commandSend: () => `${ROOT}.commands.send`,
+  /** Receipt changes (CommandReceipt) of one command. */
+  commandReceipt: (commandId: string) => `${ROOT}.commands.${validateId("commandId", commandId)}.receipt`,
   /** Election state of one group. */
   election: (group: string) => `${ROOT}.election.${validateId("group", group)}`,
   /** Durable queue of commands for one agent while it is offline (captured by `SWARM_CMDS`). */
@@ -119,6 +131,7 @@ export const KV_PREFIXES = {
   elections: "elections.",
   tasks: "tasks.",
   idempotency: "idempotency.",
+  commands: "commands.",
 } as const;
 
 /**
@@ -138,6 +151,8 @@ export const kvKeys = {
   election: (group: string) => KV_PREFIXES.elections + validateId("group", group),
   /** State of one task. */
   task: (taskId: string) => KV_PREFIXES.tasks + validateId("taskId", taskId),
+  /** Receipt (CommandReceipt) of one command. */
+  command: (commandId: string) => KV_PREFIXES.commands + validateId("commandId", commandId),
   /** The task first submitted with an idempotency key. */
   idempotency: (key: string) => KV_PREFIXES.idempotency + validateId("idempotencyKey", key),
 } as const;
@@ -164,8 +179,9 @@ export type SubjectRoute =
   | { kind: "agentTaskOffer" | "agentTaskAward" | "commandQueue"; agentId: string }
   | { kind: "agentTelemetry"; agentId: string; stream: string }
   | { kind: "agentCommand"; agentId: string; name: string }
-  | { kind: "taskSubmit" }
-  | { kind: "taskEvents" | "taskBid" | "taskStatus"; taskId: string }
+  | { kind: "taskSubmit" | "taskList" | "registryQuery" | "commandSend" }
+  | { kind: "taskEvents" | "taskBid" | "taskStatus" | "taskCancel" | "taskGet"; taskId: string }
+  | { kind: "commandReceipt"; commandId: string }
   | { kind: "election"; group: string }
   | { kind: "deadLetter"; queue: string };
 
@@ -174,7 +190,13 @@ const AGENT_LEAVES = {
   heartbeat: "agentHeartbeat",
   presence: "agentPresence",
 } as const;
-const TASK_LEAVES = { events: "taskEvents", bid: "taskBid", status: "taskStatus" } as const;
+const TASK_LEAVES = {
+  events: "taskEvents",
+  bid: "taskBid",
+  status: "taskStatus",
+  cancel: "taskCancel",
+  get: "taskGet",
+} as const;
 
 /**
  * Reads a subject made by {@link subjects} back into its parts, e.g. to learn which agent a
@@ -209,6 +231,12 @@ export function parseSubject(subject: string): SubjectRoute {
     return { kind: c === "offer" ? "agentTaskOffer" : "agentTaskAward", agentId: id("agentId", a) };
   }
   if (area === "tasks" && t.length === 2 && a === "submit") return { kind: "taskSubmit" };
+  if (area === "tasks" && t.length === 2 && a === "list") return { kind: "taskList" };
+  if (area === "registry" && t.length === 2 && a === "query") return { kind: "registryQuery" };
+  if (area === "commands" && t.length === 2 && a === "send") return { kind: "commandSend" };
+  if (area === "commands" && t.length === 3 && b === "receipt") {
+    return { kind: "commandReceipt", commandId: id("commandId", a) };
+  }
   if (area === "tasks" && t.length === 3 && Object.hasOwn(TASK_LEAVES, b!)) {
     return { kind: TASK_LEAVES[b as keyof typeof TASK_LEAVES], taskId: id("taskId", a) };
   }

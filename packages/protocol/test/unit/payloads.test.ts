@@ -24,6 +24,10 @@ const PARTS = [
   "Battery",
   "AgentStatus",
   "KeyValues",
+  "Circle",
+  "Box",
+  "Nearest",
+  "AgentInfo",
 ];
 
 describe("payload codec", () => {
