@@ -62,8 +62,9 @@ export interface LaunchSpec {
 
 /** Lines of log a start failure quotes. */
 const LOG_TAIL_LINES = 40;
-/** Pause between two readiness checks, in ms. */
-const READY_POLL_MS = 50;
+/** Pauses between readiness checks grow from the first to the last, in ms (most servers need ~10). */
+const READY_POLL_FIRST_MS = 5;
+const READY_POLL_MAX_MS = 100;
 /**
  * How a server says its port is taken (nats-server, redis, mosquitto; RabbitMQ says eaddrinuse) or,
  * for Erlang, that epmd still holds the node name of the process that was just killed.
@@ -134,7 +135,7 @@ export class ManagedServer implements ServerHandle {
     const { name, port, startTimeoutMs } = this.#spec;
     const deadline = Date.now() + startTimeoutMs;
     let last: unknown;
-    for (;;) {
+    for (let pause = READY_POLL_FIRST_MS; ; pause = Math.min(pause * 2, READY_POLL_MAX_MS)) {
       const outcome = await Promise.race([
         this.#spec.ready().then(
           () => "ready" as const,
@@ -165,7 +166,7 @@ export class ManagedServer implements ServerHandle {
           { server: name, port, pid: proc.pid, logTail: tail(await this.log()) },
         );
       }
-      await sleep(READY_POLL_MS);
+      await sleep(pause);
     }
   }
 
