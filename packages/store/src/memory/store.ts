@@ -1,4 +1,5 @@
-import { type Clock, SwarmError, systemClock } from "@swarmlink/protocol";
+import { type Clock, systemClock } from "@swarmlink/protocol";
+import { conflictError, existsError } from "../errors.js";
 import { ChangeFeed } from "../feed.js";
 import {
   checkKey,
@@ -93,7 +94,7 @@ export class MemoryStore implements Store {
   async create(key: string, value: Uint8Array, opts?: WriteOptions): Promise<number> {
     const ttlMs = this.#checkWrite(key, value, opts);
     const e = this.#table.get(key);
-    if (e) throw new SwarmError("E_EXISTS", "key exists", { key, revision: e.revision });
+    if (e) throw existsError(key, e.revision);
     return this.#table.write(key, value, ttlMs);
   }
 
@@ -168,9 +169,7 @@ export class MemoryStore implements Store {
 
   #expect(key: string, expectedRevision: number): void {
     const current = this.#table.get(key)?.revision ?? 0;
-    if (current !== expectedRevision) {
-      throw new SwarmError("E_CONFLICT", "key is at another revision", { key, expectedRevision, current });
-    }
+    if (current !== expectedRevision) throw conflictError(key, expectedRevision, current);
   }
 
   #emit(change: Change): void {

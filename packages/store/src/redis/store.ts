@@ -1,5 +1,5 @@
-import { SwarmError } from "@swarmlink/protocol";
 import { Redis } from "ioredis";
+import { conflictError, existsError } from "../errors.js";
 import { checkKey, checkPrefix, checkRevision, checkTtl, checkValue, checkWatch } from "../keys.js";
 import { Lifecycle } from "../lifecycle.js";
 import { Ticker } from "../ticker.js";
@@ -21,6 +21,11 @@ import { openWatch } from "./watch.js";
 
 /** Time allowed beyond the reaper interval for its script and the watch round trip, in ms. */
 const EXPIRY_MARGIN_MS = 100;
+
+/** Reconnects a call waits through before it fails with E_UNAVAILABLE (owned connections). */
+const MAX_RETRIES_PER_REQUEST = 3;
+/** Longest wait between two reconnects of an owned connection, in ms. */
+const MAX_RECONNECT_DELAY_MS = 1000;
 
 type Mode = "put" | "create" | "update";
 
@@ -52,7 +57,12 @@ export class RedisStore implements Store {
   static async connect(opts: RedisStoreOptions): Promise<RedisStore> {
     const o = parseRedisOptions(opts);
     if (o.client) return new RedisStore(o, o.client, false);
-    const main = new Redis(o.url!, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    const main = new Redis(o.url!, {
+      lazyConnect: true,
+      // Through an outage a call fails after a few reconnects (about 2 s) instead of queueing.
+      maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
+      retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
+    });
     main.on("error", () => {}); // every command reports its own failure
     try {
       await main.connect();
@@ -116,7 +126,7 @@ export class RedisStore implements Store {
     const [code, current] = (await this.#call(() =>
       scripts.delete.run(this.#main, this.#layout.forKey(key), args),
     )) as [number, number];
-    if (code === 2) throw conflict(key, expected ?? 0, current);
+    if (code === 2) throw conflictError(key, expected ?? 0, current);
   }
 
   async keys(prefix = ""): Promise<string[]> {
@@ -156,8 +166,8 @@ export class RedisStore implements Store {
     const [code, rev] = (await this.#call(() =>
       scripts.write.run(this.#main, this.#layout.forKey(key), args),
     )) as [number, number];
-    if (code === 1) throw new SwarmError("E_EXISTS", "key exists", { key, revision: rev });
-    if (code === 2) throw conflict(key, expected, rev);
+    if (code === 1) throw existsError(key, rev);
+    if (code === 2) throw conflictError(key, expected, rev);
     return rev;
   }
 
@@ -176,8 +186,4 @@ export class RedisStore implements Store {
       throw this.#life.isClosed ? this.#life.closedError() : fromRedis(err);
     }
   }
-}
-
-function conflict(key: string, expectedRevision: number, current: number): SwarmError {
-  return new SwarmError("E_CONFLICT", "key is at another revision", { key, expectedRevision, current });
 }
