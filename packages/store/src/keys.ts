@@ -1,5 +1,5 @@
 import { SwarmError } from "@swarmlink/protocol";
-import type { WatchOptions, WriteOptions } from "./types.js";
+import type { DeleteOptions, WatchOptions, WriteOptions } from "./types.js";
 
 /** Longest key accepted, in characters. */
 export const MAX_KEY_LENGTH = 256;
@@ -63,6 +63,26 @@ export function checkRevision(revision: unknown, field = "expectedRevision"): as
   if (typeof revision !== "number" || !Number.isSafeInteger(revision) || revision < 1) {
     throw new SwarmError("E_INVALID", `${field} is a whole number ≥ 1`, { [field]: revision });
   }
+}
+
+/** Validates a write's arguments; returns the TTL in ms (0: none). */
+export function checkWrite(
+  key: unknown,
+  value: unknown,
+  opts: WriteOptions | undefined,
+  maxValueBytes: number,
+): number {
+  checkKey(key);
+  checkValue(value, maxValueBytes);
+  return checkTtl(opts);
+}
+
+/** Validates a delete's arguments; returns the expected revision, if any. */
+export function checkDelete(key: unknown, opts: DeleteOptions | undefined): number | undefined {
+  checkKey(key);
+  const expected = opts?.expectedRevision;
+  if (expected !== undefined) checkRevision(expected);
+  return expected;
 }
 
 /** Validates watch arguments; returns the prefix. */

@@ -2,12 +2,12 @@ import { type Clock, systemClock } from "@swarmlink/protocol";
 import { conflictError, existsError } from "../errors.js";
 import { ChangeFeed } from "../feed.js";
 import {
+  checkDelete,
   checkKey,
   checkPrefix,
   checkRevision,
-  checkTtl,
-  checkValue,
   checkWatch,
+  checkWrite,
   copyBytes,
   DEFAULT_MAX_VALUE_BYTES,
   DEFAULT_WATCH_QUEUE_LIMIT,
@@ -112,12 +112,8 @@ export class MemoryStore implements Store {
 
   async delete(key: string, opts?: DeleteOptions): Promise<void> {
     this.#life.check();
-    checkKey(key);
-    const expected = opts?.expectedRevision;
-    if (expected !== undefined) {
-      checkRevision(expected);
-      this.#expect(key, expected);
-    }
+    const expected = checkDelete(key, opts);
+    if (expected !== undefined) this.#expect(key, expected);
     if (this.#table.get(key)) this.#table.remove(key, "delete");
   }
 
@@ -162,9 +158,7 @@ export class MemoryStore implements Store {
 
   #checkWrite(key: string, value: Uint8Array, opts: WriteOptions | undefined): number {
     this.#life.check();
-    checkKey(key);
-    checkValue(value, this.#maxValueBytes);
-    return checkTtl(opts);
+    return checkWrite(key, value, opts, this.#maxValueBytes);
   }
 
   #expect(key: string, expectedRevision: number): void {

@@ -3,7 +3,7 @@ import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { SwarmError } from "@swarmlink/protocol";
 import { conflictError, existsError } from "../errors.js";
-import { checkKey, checkPrefix, checkRevision, checkTtl, checkValue, checkWatch } from "../keys.js";
+import { checkDelete, checkKey, checkPrefix, checkRevision, checkWatch, checkWrite } from "../keys.js";
 import { Lifecycle } from "../lifecycle.js";
 import { Ticker } from "../ticker.js";
 import type {
@@ -155,9 +155,7 @@ export class NatsKvStore implements Store {
 
   async delete(key: string, opts?: DeleteOptions): Promise<void> {
     this.#life.check();
-    checkKey(key);
-    const expected = opts?.expectedRevision;
-    if (expected !== undefined) checkRevision(expected);
+    const expected = checkDelete(key, opts);
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const r = await this.#bucket.read(key);
       const live = r !== undefined && isLive(r, this.#now());
@@ -212,9 +210,7 @@ export class NatsKvStore implements Store {
 
   #checkWrite(key: string, value: Uint8Array, opts: WriteOptions | undefined): number {
     this.#life.check();
-    checkKey(key);
-    checkValue(value, this.capabilities.maxValueBytes);
-    return checkTtl(opts);
+    return checkWrite(key, value, opts, this.capabilities.maxValueBytes);
   }
 
   async #reap(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { conflictError, existsError } from "../errors.js";
-import { checkKey, checkPrefix, checkRevision, checkTtl, checkValue, checkWatch } from "../keys.js";
+import { checkDelete, checkKey, checkPrefix, checkRevision, checkWatch, checkWrite } from "../keys.js";
 import { Lifecycle } from "../lifecycle.js";
 import { Ticker } from "../ticker.js";
 import type {
@@ -119,9 +119,7 @@ export class RedisStore implements Store {
 
   async delete(key: string, opts?: DeleteOptions): Promise<void> {
     this.#life.check();
-    checkKey(key);
-    const expected = opts?.expectedRevision;
-    if (expected !== undefined) checkRevision(expected);
+    const expected = checkDelete(key, opts);
     const args = [key, expected ?? 0, this.#o.historyMaxLen];
     const [code, current] = (await this.#call(() =>
       scripts.delete.run(this.#main, this.#layout.forKey(key), args),
@@ -158,9 +156,7 @@ export class RedisStore implements Store {
 
   async #write(mode: Mode, key: string, value: Uint8Array, opts: WriteOptions | undefined, expected: number) {
     this.#life.check();
-    checkKey(key);
-    checkValue(value, this.#o.maxValueBytes);
-    const ttlMs = checkTtl(opts);
+    const ttlMs = checkWrite(key, value, opts, this.#o.maxValueBytes);
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     const args = [key, bytes, ttlMs, mode, expected, this.#o.historyMaxLen];
     const [code, rev] = (await this.#call(() =>
