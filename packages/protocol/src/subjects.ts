@@ -30,6 +30,8 @@ const TASKS = `${ROOT}.tasks`;
 export const subjects = {
   /** Request: an agent registers its AgentDescriptor. */
   agentRegister: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.register`,
+  /** Request: an agent leaves the swarm (a Presence naming its epoch), answered with a Presence. */
+  agentDeregister: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.deregister`,
   /** Heartbeats of one agent. */
   agentHeartbeat: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.heartbeat`,
   /** Presence changes of one agent, published by the swarm. */
@@ -84,12 +86,16 @@ export const subjects = {
 export const subjectPatterns = {
   /** Registrations of every agent. */
   registrations: `${AGENTS}.*.register`,
+  /** Deregistrations of every agent. */
+  deregistrations: `${AGENTS}.*.deregister`,
   /** Heartbeats of every agent. */
   heartbeats: `${AGENTS}.*.heartbeat`,
   /** Presence changes of every agent. */
   presence: `${AGENTS}.*.presence`,
   /** Every telemetry stream of every agent. */
   telemetry: `${AGENTS}.*.telemetry.*`,
+  /** One telemetry stream (e.g. "pose") of every agent. */
+  telemetryStream: (stream: string) => `${AGENTS}.*.telemetry.${validateId("stream", stream)}`,
   /** Every telemetry stream of one agent. */
   agentTelemetry: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.telemetry.*`,
   /** Every command to one agent. */
@@ -143,7 +149,7 @@ export const KV_PREFIXES = {
  * ```
  */
 export const kvKeys = {
-  /** Registry entry (AgentDescriptor) of one agent. */
+  /** Registry entry (AgentInfo: descriptor and presence) of one agent. */
   agent: (agentId: string) => KV_PREFIXES.agents + validateId("agentId", agentId),
   /** A named lease. */
   lease: (name: string) => KV_PREFIXES.leases + validateId("lease", name),
@@ -175,7 +181,7 @@ export function parseKvKey(key: string): KvKeyRoute {
 
 /** What a NATS subject made by {@link subjects} refers to. */
 export type SubjectRoute =
-  | { kind: "agentRegister" | "agentHeartbeat" | "agentPresence"; agentId: string }
+  | { kind: "agentRegister" | "agentDeregister" | "agentHeartbeat" | "agentPresence"; agentId: string }
   | { kind: "agentTaskOffer" | "agentTaskAward" | "commandQueue"; agentId: string }
   | { kind: "agentTelemetry"; agentId: string; stream: string }
   | { kind: "agentCommand"; agentId: string; name: string }
@@ -187,6 +193,7 @@ export type SubjectRoute =
 
 const AGENT_LEAVES = {
   register: "agentRegister",
+  deregister: "agentDeregister",
   heartbeat: "agentHeartbeat",
   presence: "agentPresence",
 } as const;

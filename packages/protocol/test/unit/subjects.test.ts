@@ -122,6 +122,7 @@ describe("ids", () => {
 describe("NATS subjects", () => {
   it("are spelled as the scheme says", () => {
     assert.equal(subjects.agentRegister("a1"), "swarm.v1.agents.a1.register");
+    assert.equal(subjects.agentDeregister("a1"), "swarm.v1.agents.a1.deregister");
     assert.equal(subjects.agentHeartbeat("a1"), "swarm.v1.agents.a1.heartbeat");
     assert.equal(subjects.agentPresence("a1"), "swarm.v1.agents.a1.presence");
     assert.equal(subjects.agentTelemetry("a1", "pose"), "swarm.v1.agents.a1.telemetry.pose");
@@ -151,6 +152,7 @@ describe("NATS subjects", () => {
       fc.property(validId, validId, (a, b) => {
         const cases: [string, object][] = [
           [subjects.agentRegister(a), { kind: "agentRegister", agentId: a }],
+          [subjects.agentDeregister(a), { kind: "agentDeregister", agentId: a }],
           [subjects.agentHeartbeat(a), { kind: "agentHeartbeat", agentId: a }],
           [subjects.agentPresence(a), { kind: "agentPresence", agentId: a }],
           [subjects.agentTelemetry(a, b), { kind: "agentTelemetry", agentId: a, stream: b }],
@@ -222,6 +224,8 @@ describe("NATS subjects", () => {
   it("keep wildcards to the subscription patterns and the streams' filters", () => {
     assert.equal(subjectPatterns.heartbeats, "swarm.v1.agents.*.heartbeat");
     assert.equal(subjectPatterns.telemetry, "swarm.v1.agents.*.telemetry.*");
+    assert.equal(subjectPatterns.telemetryStream("pose"), "swarm.v1.agents.*.telemetry.pose");
+    assert.equal(subjectPatterns.deregistrations, "swarm.v1.agents.*.deregister");
     assert.equal(subjectPatterns.agentInbox("a1"), "swarm.v1.agents.a1.>");
     assert.equal(subjectPatterns.task("t1"), "swarm.v1.tasks.t1.>");
     assert.deepEqual(
