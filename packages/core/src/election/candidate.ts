@@ -1,0 +1,221 @@
+import { isSwarmError, kvKeys, SwarmError, validateId } from "@swarmlink/protocol";
+import type { Change, Store } from "@swarmlink/store";
+import type { Leadership, LeadershipState } from "../types.js";
+import { Lease, type Renewal, type Term } from "./lease.js";
+import { Notifier } from "./notifier.js";
+import type { ParsedElectOptions } from "./options.js";
+import { Alarm, SerialRunner } from "./runner.js";
+import { type ElectionRecord, readElection } from "./state.js";
+import { KeyWatcher } from "./watcher.js";
+
+/**
+ * The {@link Leadership} returned by `elect()`. Leadership is the local lease (`#term`), checked
+ * against the clock on every read, so a process that was paused sees the lapse before any of its
+ * timers runs. Store operations run one at a time (`#runner`); what the watch sees and what they
+ * return both end a term when the entry is no longer ours.
+ */
+export class Candidate implements Leadership {
+  readonly group: string;
+  readonly candidateId: string;
+  #o: ParsedElectOptions;
+  #lease: Lease;
+  #runner: SerialRunner;
+  #watcher: KeyWatcher;
+  #notifier = new Notifier();
+  #term: Term | undefined;
+  #toRelease: Term | undefined;
+  /** The last lease record seen (through the watch or our own writes), and its revision. */
+  #seen: { revision: number; record: ElectionRecord | undefined } = { revision: 0, record: undefined };
+  #campaigning = true;
+  #stopped = false;
+  /** Ends the term when its local lease runs out, if nothing read `isLeader` first. */
+  #lapse: Alarm;
+  #onAbort = () => void this.close();
+
+  constructor(store: Store, group: string, candidateId: string, o: ParsedElectOptions) {
+    const key = kvKeys.election(group);
+    this.group = group;
+    this.candidateId = validateId("candidateId", candidateId);
+    this.#o = o;
+    this.#lease = new Lease(store, key, group, candidateId, o);
+    this.#lapse = new Alarm(o.clock, () => this.#checkLapse());
+    this.#runner = new SerialRunner(
+      o.clock,
+      () => this.#operate(),
+      () => this.#nextDelayMs(),
+    );
+    this.#watcher = new KeyWatcher({
+      ...{ store, key, clock: o.clock, retryMs: o.renewMs },
+      onChange: (c) => this.#onChange(c),
+      onClosed: (err) => this.#onStoreClosed(err),
+    });
+    this.#notifier.publish(this.state());
+    o.signal?.addEventListener("abort", this.#onAbort, { once: true });
+    this.#watcher.start();
+    this.#runner.kick();
+  }
+
+  get isLeader(): boolean {
+    return this.token !== undefined;
+  }
+
+  get token(): number | undefined {
+    this.#checkLapse();
+    return this.#term?.token;
+  }
+
+  state(): LeadershipState {
+    const token = this.token;
+    if (token !== undefined) {
+      return {
+        group: this.group,
+        holder: this.candidateId,
+        token,
+        sinceMs: this.#term?.sinceMs,
+        isLeader: true,
+      };
+    }
+    const r = this.#seen.record;
+    return { group: this.group, holder: r?.holder, token: r?.token, sinceMs: r?.sinceMs, isLeader: false };
+  }
+
+  assertLeader(): number {
+    const token = this.token;
+    if (token !== undefined) return token;
+    const { holder, token: current } = this.state();
+    throw new SwarmError("E_FENCED", `${this.candidateId} does not lead ${this.group}`, {
+      ...{ group: this.group, candidateId: this.candidateId },
+      ...{ holder, token: current },
+    });
+  }
+
+  onChange(listener: (s: LeadershipState) => void): () => void {
+    return this.#notifier.on(listener);
+  }
+
+  waitForLeadership(opts: { signal?: AbortSignal } = {}): Promise<number> {
+    const token = this.token;
+    if (token !== undefined) return Promise.resolve(token);
+    if (!this.#campaigning) return Promise.reject(notCampaigning(this.group));
+    return this.#notifier.wait(opts.signal);
+  }
+
+  async resign(): Promise<void> {
+    this.#campaigning = false;
+    this.#notifier.rejectAll(notCampaigning(this.group));
+    if (this.#term) this.#endTerm(this.#term, "resigned");
+    await this.#runner.idle();
+  }
+
+  async close(): Promise<void> {
+    this.#o.signal?.removeEventListener("abort", this.#onAbort);
+    await this.resign();
+    this.#stop();
+    await this.#watcher.stop();
+    this.#notifier.clear();
+  }
+
+  async #operate(): Promise<void> {
+    try {
+      const release = this.#toRelease;
+      this.#toRelease = undefined;
+      if (release) await this.#lease.release(release);
+      else if (this.#term) this.#renewed(this.#term, await this.#lease.renew(this.#term));
+      else if (this.#campaigning) this.#acquired(await this.#lease.acquire());
+    } catch (err) {
+      // E_UNAVAILABLE and the like: the runner tries again; the lapse timer ends a term in time.
+      if (isSwarmError(err, "E_CLOSED")) this.#onStoreClosed(err);
+    }
+  }
+
+  /** Renew (or, waiting, poll) `renewMs` after the last attempt was sent. */
+  #nextDelayMs(): number | undefined {
+    if (!this.#term && !this.#campaigning) return undefined;
+    return this.#lease.lastAttemptMs + this.#o.renewMs - this.#o.clock.now();
+  }
+
+  #acquired(term: Term | undefined): void {
+    if (!term) return; // E_EXISTS: somebody leads; the watch says who
+    if (!this.#campaigning) {
+      this.#endTerm(term, "resigned"); // resigned meanwhile: hand it back
+      return;
+    }
+    this.#term = term;
+    const seen = this.#seen;
+    if (seen.revision < term.revision) {
+      const record = this.#lease.record(term.token, term.sinceMs, term.sinceMs);
+      this.#seen = { revision: term.revision, record };
+    } else if (!this.#lease.owns(term, seen.record)) {
+      this.#endTerm(term, "lost"); // already replaced, as the watch saw
+      return;
+    }
+    this.#afterWrite(term);
+  }
+
+  #renewed(term: Term, r: Renewal): void {
+    if (term.ended) return; // a pending release deletes at the revision the renewal left
+    if (r.kept && r.again) this.#runner.kick();
+    else if (r.kept) this.#afterWrite(term);
+    else {
+      const e = r.entry;
+      if (e) this.#onChange({ key: e.key, op: "put", value: e.value, revision: e.revision });
+      else this.#seen = { revision: this.#seen.revision, record: undefined };
+      this.#endTerm(term, "lost");
+    }
+  }
+
+  #afterWrite(term: Term): void {
+    if (this.#seen.revision < term.revision && this.#lease.owns(term, this.#seen.record)) {
+      this.#seen = { ...this.#seen, revision: term.revision };
+    }
+    this.#lapse.set(term.validUntilMs);
+    this.#notifier.publish(this.state());
+  }
+
+  #onChange(c: Change): void {
+    if (c.revision <= this.#seen.revision) return;
+    const record = c.op === "put" && c.value ? readElection(c.value, c.revision) : undefined;
+    this.#seen = { revision: c.revision, record };
+    const term = this.#term;
+    if (term && this.#lease.owns(term, record)) term.revision = Math.max(term.revision, c.revision);
+    else if (term) this.#endTerm(term, "lost");
+    this.#notifier.publish(this.state());
+    if (c.op !== "put" && this.#campaigning) this.#runner.kick(); // the lease is free: try now
+  }
+
+  #endTerm(term: Term, why: "lost" | "lapsed" | "resigned"): void {
+    if (term.ended) return;
+    term.ended = true;
+    if (this.#term === term) this.#term = undefined;
+    this.#lapse.clear();
+    if (why !== "lost") this.#toRelease = term;
+    this.#notifier.publish(this.state());
+    this.#runner.kick();
+  }
+
+  #checkLapse(): void {
+    const t = this.#term;
+    if (t && this.#o.clock.now() >= t.validUntilMs) this.#endTerm(t, "lapsed");
+  }
+
+  /** The store is closed: nothing can be renewed or released; stop everything. */
+  #onStoreClosed(err: unknown): void {
+    if (this.#stopped) return;
+    this.#campaigning = false;
+    this.#toRelease = undefined;
+    if (this.#term) this.#endTerm(this.#term, "lost");
+    this.#stop();
+    const closed = new SwarmError("E_CLOSED", "the store is closed", { group: this.group }, { cause: err });
+    this.#notifier.rejectAll(closed);
+  }
+
+  #stop(): void {
+    this.#stopped = true;
+    this.#runner.stop();
+    this.#lapse.clear();
+  }
+}
+
+function notCampaigning(group: string): SwarmError {
+  return new SwarmError("E_CLOSED", "this candidate resigned or closed", { group });
+}

@@ -1,0 +1,153 @@
+import { isSwarmError, kvKeys, SwarmError } from "@swarmlink/protocol";
+import type { Store } from "@swarmlink/store";
+import type { Leadership } from "../types.js";
+import { decodeFenced, encodeFenced } from "./fenced-record.js";
+import { readElection } from "./state.js";
+
+/** Default tries of one fenced write when a concurrent writer changes the record in between. */
+export const DEFAULT_FENCED_WRITE_ATTEMPTS = 3;
+
+/** A record read through a {@link FencedStore}: its payload and the token of the term that wrote it. */
+export interface FencedEntry {
+  key: string;
+  /** The payload, without the fencing header. */
+  value: Uint8Array;
+  token: number;
+  revision: number;
+}
+
+/** Options of {@link FencedStore.write}. */
+export interface FencedWriteOptions {
+  /** The record disappears this long after the write, in ms; none when absent. */
+  ttlMs?: number;
+}
+
+/** Options of the {@link FencedStore} constructor. */
+export interface FencedStoreOptions {
+  /** Tries of one write when the record changes under it (`E_CONFLICT` after the last). @default 3 */
+  maxAttempts?: number;
+}
+
+/**
+ * Store writes that a deposed leader cannot make. Every record carries the writer's fencing token in
+ * a 12-byte header ({@link encodeFenced}); every write
+ *
+ * 1. checks `leadership.assertLeader()` (the local lease, which sees a pause);
+ * 2. reads the record and refuses (`E_FENCED`) to overwrite one written under a newer term;
+ * 3. reads `elections.{group}` and refuses (`E_FENCED`) unless its token is still ours, i.e. no newer
+ *    term has begun in the store;
+ * 4. writes with compare-and-set on the revision read in 2 (`update`, or `create` for a new record).
+ *
+ * **The window that remains.** A Store has no transaction over two keys, so a leader paused between
+ * 3 and 4 for longer than its lease, while a new leader is elected, still lands its write on resuming
+ * if nobody wrote that record since 2. Step 2 closes it for every record the new leader has already
+ * written (its token is higher) and the compare-and-set for every record anyone touched since. A new
+ * leader that must be sure can rewrite the records it takes over before it relies on them; readers
+ * that must be sure check the record's token against a {@link TokenFence}.
+ *
+ * Deleting a record erases its token, so a stale create can follow a delete; prefer writing a
+ * tombstone payload for records a deposed leader might still write.
+ *
+ * @example
+ * ```ts
+ * const fenced = new FencedStore(store, leadership);
+ * await fenced.write(kvKeys.task(id), (cur) => encodeTask({ ...decodeTask(cur?.value), state: "assigned" }));
+ * const rec = await fenced.get(kvKeys.task(id)); // { value, token, revision }
+ * ```
+ */
+export class FencedStore {
+  readonly store: Store;
+  #leadership: Pick<Leadership, "group" | "assertLeader">;
+  #electionKey: string;
+  #maxAttempts: number;
+
+  constructor(
+    store: Store,
+    leadership: Pick<Leadership, "group" | "assertLeader">,
+    opts: FencedStoreOptions = {},
+  ) {
+    const attempts = opts.maxAttempts ?? DEFAULT_FENCED_WRITE_ATTEMPTS;
+    if (!Number.isSafeInteger(attempts) || attempts < 1) {
+      throw new SwarmError("E_CONFIG", "maxAttempts must be a whole number ≥ 1", { field: "maxAttempts" });
+    }
+    this.store = store;
+    this.#leadership = leadership;
+    this.#electionKey = kvKeys.election(leadership.group);
+    this.#maxAttempts = attempts;
+  }
+
+  /** The record at `key`; `E_DECODE` if it was not written through a FencedStore. */
+  async get(key: string): Promise<FencedEntry | undefined> {
+    const e = await this.store.get(key);
+    if (!e) return undefined;
+    const { token, payload } = decodeFenced(e.value);
+    return { key, value: payload, token, revision: e.revision };
+  }
+
+  /**
+   * Writes `mutate(current)` at `key` under this leader's token, with the checks above; returns the
+   * new revision. `mutate` may run more than once (once per attempt) and must not have side effects.
+   *
+   * @throws SwarmError `E_FENCED` (context `{ group, key, token, current }`) when this candidate does
+   * not lead, a newer term exists, or the record was written under a newer term; `E_CONFLICT` when
+   * the record kept changing for `maxAttempts` tries; `E_DECODE` for a record without the header.
+   */
+  async write(
+    key: string,
+    mutate: (current: FencedEntry | undefined) => Uint8Array,
+    opts: FencedWriteOptions = {},
+  ): Promise<number> {
+    const ttl = opts.ttlMs === undefined ? {} : { ttlMs: opts.ttlMs };
+    for (let attempt = 1; ; attempt++) {
+      const token = this.#leadership.assertLeader();
+      const current = await this.#current(key, token);
+      const value = encodeFenced(token, mutate(current));
+      await this.#checkTerm(key, token);
+      try {
+        return current
+          ? await this.store.update(key, value, current.revision, ttl)
+          : await this.store.create(key, value, ttl);
+      } catch (err) {
+        if (!isSwarmError(err, "E_CONFLICT", "E_EXISTS") || attempt >= this.#maxAttempts) throw err;
+      }
+    }
+  }
+
+  /** Writes `value` at `key` whatever it held, with the same fencing as {@link FencedStore.write}. */
+  put(key: string, value: Uint8Array, opts?: FencedWriteOptions): Promise<number> {
+    return this.write(key, () => value, opts);
+  }
+
+  /** Deletes the record at `key` unless it was written under a newer term (same checks as a write). */
+  async delete(key: string): Promise<void> {
+    const token = this.#leadership.assertLeader();
+    const current = await this.#current(key, token);
+    if (!current) return;
+    await this.#checkTerm(key, token);
+    await this.store.delete(key, { expectedRevision: current.revision });
+  }
+
+  async #current(key: string, token: number): Promise<FencedEntry | undefined> {
+    const current = await this.get(key);
+    if (current && current.token > token) throw this.#fenced(key, token, current.token, "the record");
+    return current;
+  }
+
+  /** Step 3, then step 1 again: the reads took time, and the lease is judged by the clock. */
+  async #checkTerm(key: string, token: number): Promise<void> {
+    const e = await this.store.get(this.#electionKey);
+    const current = e && readElection(e.value, e.revision)?.token;
+    if (current !== token) throw this.#fenced(key, token, current, "the election");
+    this.#leadership.assertLeader();
+  }
+
+  #fenced(key: string, token: number, current: number | undefined, where: string): SwarmError {
+    const group = this.#leadership.group;
+    return new SwarmError("E_FENCED", `token ${token} of ${group} is not the newest in ${where}`, {
+      group,
+      key,
+      token,
+      current,
+    });
+  }
+}
