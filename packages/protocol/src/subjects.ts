@@ -46,6 +46,8 @@ export const subjects = {
   agentTaskOffer: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.tasks.offer`,
   /** Task awards to one agent. */
   agentTaskAward: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.tasks.award`,
+  /** Cancellations (TaskCancel) of tasks one agent runs, published by the dispatcher. */
+  agentTaskCancel: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.tasks.cancel`,
   /** Tasks submitted to the swarm (captured by the `SWARM_TASKS` stream). */
   taskSubmit: () => `${TASKS}.submit`,
   /** Life-cycle events of one task, published by the dispatcher. */
@@ -182,7 +184,7 @@ export function parseKvKey(key: string): KvKeyRoute {
 /** What a NATS subject made by {@link subjects} refers to. */
 export type SubjectRoute =
   | { kind: "agentRegister" | "agentDeregister" | "agentHeartbeat" | "agentPresence"; agentId: string }
-  | { kind: "agentTaskOffer" | "agentTaskAward" | "commandQueue"; agentId: string }
+  | { kind: "agentTaskOffer" | "agentTaskAward" | "agentTaskCancel" | "commandQueue"; agentId: string }
   | { kind: "agentTelemetry"; agentId: string; stream: string }
   | { kind: "agentCommand"; agentId: string; name: string }
   | { kind: "taskSubmit" | "taskList" | "registryQuery" | "commandSend" }
@@ -196,6 +198,11 @@ const AGENT_LEAVES = {
   deregister: "agentDeregister",
   heartbeat: "agentHeartbeat",
   presence: "agentPresence",
+} as const;
+const AGENT_TASK_LEAVES = {
+  offer: "agentTaskOffer",
+  award: "agentTaskAward",
+  cancel: "agentTaskCancel",
 } as const;
 const TASK_LEAVES = {
   events: "taskEvents",
@@ -234,8 +241,8 @@ export function parseSubject(subject: string): SubjectRoute {
   if (area === "agents" && t.length === 4 && b === "cmd") {
     return { kind: "agentCommand", agentId: id("agentId", a), name: id("name", c) };
   }
-  if (area === "agents" && t.length === 4 && b === "tasks" && (c === "offer" || c === "award")) {
-    return { kind: c === "offer" ? "agentTaskOffer" : "agentTaskAward", agentId: id("agentId", a) };
+  if (area === "agents" && t.length === 4 && b === "tasks" && Object.hasOwn(AGENT_TASK_LEAVES, c!)) {
+    return { kind: AGENT_TASK_LEAVES[c as keyof typeof AGENT_TASK_LEAVES], agentId: id("agentId", a) };
   }
   if (area === "tasks" && t.length === 2 && a === "submit") return { kind: "taskSubmit" };
   if (area === "tasks" && t.length === 2 && a === "list") return { kind: "taskList" };

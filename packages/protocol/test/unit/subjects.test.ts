@@ -129,6 +129,7 @@ describe("NATS subjects", () => {
     assert.equal(subjects.agentCommand("a1", "dock"), "swarm.v1.agents.a1.cmd.dock");
     assert.equal(subjects.agentTaskOffer("a1"), "swarm.v1.agents.a1.tasks.offer");
     assert.equal(subjects.agentTaskAward("a1"), "swarm.v1.agents.a1.tasks.award");
+    assert.equal(subjects.agentTaskCancel("a1"), "swarm.v1.agents.a1.tasks.cancel");
     assert.equal(subjects.taskSubmit(), "swarm.v1.tasks.submit");
     assert.equal(subjects.taskEvents("t1"), "swarm.v1.tasks.t1.events");
     assert.equal(subjects.taskBid("t1"), "swarm.v1.tasks.t1.bid");
@@ -159,6 +160,7 @@ describe("NATS subjects", () => {
           [subjects.agentCommand(a, b), { kind: "agentCommand", agentId: a, name: b }],
           [subjects.agentTaskOffer(a), { kind: "agentTaskOffer", agentId: a }],
           [subjects.agentTaskAward(a), { kind: "agentTaskAward", agentId: a }],
+          [subjects.agentTaskCancel(a), { kind: "agentTaskCancel", agentId: a }],
           [subjects.taskSubmit(), { kind: "taskSubmit" }],
           [subjects.taskEvents(b), { kind: "taskEvents", taskId: b }],
           [subjects.taskBid(b), { kind: "taskBid", taskId: b }],
