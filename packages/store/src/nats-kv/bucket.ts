@@ -18,6 +18,12 @@ export interface BucketParts {
   js: JetStreamClient;
   jsm: JetStreamManager;
   bucket: string;
+  /**
+   * Read with JetStream direct get (as nats.js KV does when the stream allows it): faster, served by
+   * any replica, so on a replicated bucket a read may briefly trail a write. CAS still decides on
+   * the stream leader.
+   */
+  direct: boolean;
   index: LeaseIndex;
   /** Translates a nats.js failure once (E_CLOSED once the store is closed). */
   translate: (err: unknown) => SwarmError;
@@ -41,7 +47,10 @@ export class Bucket {
   /** The last message for `key`, whatever its operation; undefined if it has none. */
   async read(key: string): Promise<KvRecord | undefined> {
     try {
-      const sm = await this.#p.jsm.streams.getMessage(this.stream, { last_by_subj: this.subjects + key });
+      const query = { last_by_subj: this.subjects + key };
+      const sm = this.#p.direct
+        ? await this.#p.jsm.direct.getMessage(this.stream, query)
+        : await this.#p.jsm.streams.getMessage(this.stream, query);
       if (!sm) return undefined;
       const m = {
         subject: sm.subject,

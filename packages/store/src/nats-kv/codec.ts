@@ -41,7 +41,8 @@ export function toRecord(m: RawMsg, subjectPrefix: string): KvRecord {
     key: m.subject.slice(subjectPrefix.length),
     revision: m.seq,
     op,
-    value: m.data,
+    // A plain Uint8Array view (nats.js may hand out a Buffer), whatever the path it came by.
+    value: new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength),
     deadlineMs: op === "put" && ttl > 0 ? m.timeMs + ttl : undefined,
   };
 }

@@ -71,11 +71,12 @@ export class NatsKvStore implements Store {
     }
     try {
       const js = jetstream(nc);
-      await new Kvm(js).create(o.bucket, { history: o.history, replicas: o.replicas });
+      const kv = await new Kvm(js).create(o.bucket, { history: o.history, replicas: o.replicas });
+      const direct = (await kv.status()).streamInfo.config.allow_direct === true;
       // The index's consumer ends only with the connection; every call then reports E_UNAVAILABLE.
       const stream = `KV_${o.bucket}`;
       const index = await LeaseIndex.open({ js, stream, subjectPrefix: `$KV.${o.bucket}.`, onEnd() {} });
-      return new NatsKvStore(o, nc, owned, index, await jetstreamManager(nc));
+      return new NatsKvStore(o, nc, owned, index, { jsm: await jetstreamManager(nc), direct });
     } catch (err) {
       if (owned) await nc.close().catch(() => undefined);
       throw fromNats(err, { bucket: o.bucket });
@@ -87,14 +88,14 @@ export class NatsKvStore implements Store {
     nc: NatsConnection,
     owned: boolean,
     index: LeaseIndex,
-    jsm: JetStreamManager,
+    reads: { jsm: JetStreamManager; direct: boolean },
   ) {
     this.#o = o;
     this.#nc = nc;
     this.#owned = owned;
     this.#index = index;
     const translate = (err: unknown) => (this.#life.isClosed ? this.#life.closedError() : fromNats(err));
-    this.#bucket = new Bucket({ js: jetstream(nc), jsm, bucket: o.bucket, index, translate });
+    this.#bucket = new Bucket({ js: jetstream(nc), ...reads, bucket: o.bucket, index, translate });
     this.#reaper = new Ticker(o.clock, o.reapIntervalMs, () => this.#reap());
     this.#reaper.start();
     const maxPayload = nc.info?.max_payload ?? o.maxValueBytes + HEADER_ROOM_BYTES;

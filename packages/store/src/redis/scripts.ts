@@ -20,6 +20,7 @@ local function change(maxlen, ...)
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, string.format('%d-0', rev), ...)
   return rev
 end
+-- Expires key if its lease has run out; returns its deadline if it still holds a lease.
 local function reap(key, vkey, now, maxlen)
   local d = redis.call('ZSCORE', KEYS[4], key)
   if d and tonumber(d) <= now then
@@ -27,7 +28,9 @@ local function reap(key, vkey, now, maxlen)
     redis.call('ZREM', KEYS[3], key)
     redis.call('ZREM', KEYS[4], key)
     change(maxlen, 'o', 'expire', 'k', key)
+    return nil
   end
+  return d
 end
 local function live(key, now)
   local d = redis.call('ZSCORE', KEYS[4], key)
@@ -43,17 +46,17 @@ end
 const WRITE = `
 local key, ttl, mode, expected, maxlen = ARGV[1], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), ARGV[6]
 local now = now_ms()
-reap(key, KEYS[5], now, maxlen)
+local leased = reap(key, KEYS[5], now, maxlen)
 local cur = tonumber(redis.call('HGET', KEYS[5], 'r') or '0')
 if mode == 'create' and cur ~= 0 then return {1, cur} end
 if mode == 'update' and cur ~= expected then return {2, cur} end
 local rev = change(maxlen, 'o', 'put', 'k', key, 'v', ARGV[2])
 redis.call('HSET', KEYS[5], 'v', ARGV[2], 'r', rev)
-redis.call('ZADD', KEYS[3], 0, key)
+if cur == 0 then redis.call('ZADD', KEYS[3], 0, key) end
 if ttl > 0 then
   redis.call('PEXPIREAT', KEYS[5], now + ttl)
   redis.call('ZADD', KEYS[4], now + ttl, key)
-else
+elseif leased then
   redis.call('PERSIST', KEYS[5])
   redis.call('ZREM', KEYS[4], key)
 end
