@@ -69,6 +69,10 @@ export type AgentInfo = swarmlink.v1.AgentInfo;
 export type AgentList = swarmlink.v1.AgentList;
 export type TaskInfo = swarmlink.v1.TaskInfo;
 export type TaskCancel = swarmlink.v1.TaskCancel;
+/** Asks the dispatcher for the tasks in some states. */
+export type TaskQuery = swarmlink.v1.TaskQuery;
+/** The dispatcher's answer to a TaskQuery. */
+export type TaskList = swarmlink.v1.TaskList;
 export type CommandReceipt = swarmlink.v1.CommandReceipt;
 /** A point or a geographic position. */
 export type Position = swarmlink.v1.Position;

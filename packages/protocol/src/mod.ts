@@ -56,7 +56,9 @@ export type {
   Task,
   TaskCancel,
   TaskInfo,
+  TaskList,
   TaskOffer,
+  TaskQuery,
   TaskResult,
   Telemetry,
 } from "./messages.js";

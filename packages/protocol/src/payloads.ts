@@ -28,6 +28,8 @@ const CODECS = {
   "swarmlink.v1.AgentList": v1.AgentList,
   "swarmlink.v1.TaskInfo": v1.TaskInfo,
   "swarmlink.v1.TaskCancel": v1.TaskCancel,
+  "swarmlink.v1.TaskQuery": v1.TaskQuery,
+  "swarmlink.v1.TaskList": v1.TaskList,
   "swarmlink.v1.CommandReceipt": v1.CommandReceipt,
 };
 

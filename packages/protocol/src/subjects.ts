@@ -60,7 +60,7 @@ export const subjects = {
   taskCancel: (taskId: string) => `${TASKS}.${validateId("taskId", taskId)}.cancel`,
   /** Request: the dispatcher's record of one task (TaskInfo). */
   taskGet: (taskId: string) => `${TASKS}.${validateId("taskId", taskId)}.get`,
-  /** Request: tasks known to the dispatcher (an AgentList-like TaskInfo list, newest first). */
+  /** Request: a TaskQuery, answered by the leader's dispatcher with a TaskList, newest first. */
   taskList: () => `${TASKS}.list`,
   /** Request: an AgentQuery answered with an AgentList by any swarm node. */
   registryQuery: () => `${ROOT}.registry.query`,
