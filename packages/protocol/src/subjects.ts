@@ -68,6 +68,8 @@ export const subjects = {
   commandSend: () => `${ROOT}.commands.send`,
   /** Receipt changes (CommandReceipt) of one command. */
   commandReceipt: (commandId: string) => `${ROOT}.commands.${validateId("commandId", commandId)}.receipt`,
+  /** Request: the current CommandReceipt of one command, answered by any swarm node. */
+  commandGet: (commandId: string) => `${ROOT}.commands.${validateId("commandId", commandId)}.get`,
   /** Election state of one group. */
   election: (group: string) => `${ROOT}.election.${validateId("group", group)}`,
   /** Durable queue of commands for one agent while it is offline (captured by `SWARM_CMDS`). */
@@ -114,6 +116,8 @@ export const subjectPatterns = {
   task: (taskId: string) => `${TASKS}.${validateId("taskId", taskId)}.>`,
   /** Election state of every group. */
   elections: `${ROOT}.election.*`,
+  /** Receipt requests of every command (served by the swarm nodes' command routers). */
+  commandGets: `${ROOT}.commands.*.get`,
 } as const;
 
 /** A JetStream stream: its name and the subjects it captures. */
@@ -140,6 +144,7 @@ export const KV_PREFIXES = {
   tasks: "tasks.",
   idempotency: "idempotency.",
   commands: "commands.",
+  commandQueues: "cmdqueues.",
 } as const;
 
 /**
@@ -161,6 +166,8 @@ export const kvKeys = {
   task: (taskId: string) => KV_PREFIXES.tasks + validateId("taskId", taskId),
   /** Receipt (CommandReceipt) of one command. */
   command: (commandId: string) => KV_PREFIXES.commands + validateId("commandId", commandId),
+  /** Index of the commands queued for one agent and not yet settled (deadlines, names). */
+  commandQueue: (agentId: string) => KV_PREFIXES.commandQueues + validateId("agentId", agentId),
   /** The task first submitted with an idempotency key. */
   idempotency: (key: string) => KV_PREFIXES.idempotency + validateId("idempotencyKey", key),
 } as const;
@@ -189,7 +196,7 @@ export type SubjectRoute =
   | { kind: "agentCommand"; agentId: string; name: string }
   | { kind: "taskSubmit" | "taskList" | "registryQuery" | "commandSend" }
   | { kind: "taskEvents" | "taskBid" | "taskStatus" | "taskCancel" | "taskGet"; taskId: string }
-  | { kind: "commandReceipt"; commandId: string }
+  | { kind: "commandReceipt" | "commandGet"; commandId: string }
   | { kind: "election"; group: string }
   | { kind: "deadLetter"; queue: string };
 
@@ -248,8 +255,8 @@ export function parseSubject(subject: string): SubjectRoute {
   if (area === "tasks" && t.length === 2 && a === "list") return { kind: "taskList" };
   if (area === "registry" && t.length === 2 && a === "query") return { kind: "registryQuery" };
   if (area === "commands" && t.length === 2 && a === "send") return { kind: "commandSend" };
-  if (area === "commands" && t.length === 3 && b === "receipt") {
-    return { kind: "commandReceipt", commandId: id("commandId", a) };
+  if (area === "commands" && t.length === 3 && (b === "receipt" || b === "get")) {
+    return { kind: b === "get" ? "commandGet" : "commandReceipt", commandId: id("commandId", a) };
   }
   if (area === "tasks" && t.length === 3 && Object.hasOwn(TASK_LEAVES, b!)) {
     return { kind: TASK_LEAVES[b as keyof typeof TASK_LEAVES], taskId: id("taskId", a) };

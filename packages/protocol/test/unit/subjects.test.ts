@@ -136,6 +136,7 @@ describe("NATS subjects", () => {
     assert.equal(subjects.taskStatus("t1"), "swarm.v1.tasks.t1.status");
     assert.equal(subjects.election("dispatcher"), "swarm.v1.election.dispatcher");
     assert.equal(subjects.commandQueue("a1"), "swarm.v1.cmdq.a1");
+    assert.equal(subjects.commandGet("c1"), "swarm.v1.commands.c1.get");
     assert.equal(subjects.deadLetter("tasks"), "swarm.v1.dlq.tasks");
   });
 
@@ -167,6 +168,7 @@ describe("NATS subjects", () => {
           [subjects.taskStatus(b), { kind: "taskStatus", taskId: b }],
           [subjects.election(b), { kind: "election", group: b }],
           [subjects.commandQueue(a), { kind: "commandQueue", agentId: a }],
+          [subjects.commandGet(b), { kind: "commandGet", commandId: b }],
           [subjects.deadLetter(b), { kind: "deadLetter", queue: b }],
         ];
         for (const [subject, route] of cases) assert.deepEqual(parseSubject(subject), route);
@@ -230,6 +232,7 @@ describe("NATS subjects", () => {
     assert.equal(subjectPatterns.deregistrations, "swarm.v1.agents.*.deregister");
     assert.equal(subjectPatterns.agentInbox("a1"), "swarm.v1.agents.a1.>");
     assert.equal(subjectPatterns.task("t1"), "swarm.v1.tasks.t1.>");
+    assert.equal(subjectPatterns.commandGets, "swarm.v1.commands.*.get");
     assert.deepEqual(
       Object.values(STREAMS).map((s) => s.name),
       ["SWARM_TASKS", "SWARM_CMDS", "SWARM_DLQ"],
@@ -245,6 +248,7 @@ describe("Store keys", () => {
     assert.equal(kvKeys.election("g"), "elections.g");
     assert.equal(kvKeys.task("t1"), "tasks.t1");
     assert.equal(kvKeys.idempotency("k"), "idempotency.k");
+    assert.equal(kvKeys.commandQueue("a1"), "cmdqueues.a1");
     assert.deepEqual(parseKvKey("agents.a1"), { kind: "agents", id: "a1" });
     assert.throws(() => kvKeys.agent("a.b"), invalid("agentId"));
     for (const k of ["agents.", "agents.a.b", "nope.a", ""]) assert.throws(() => parseKvKey(k), invalid(), k);
