@@ -1,4 +1,4 @@
-import { SwarmError } from "@swarmlink/protocol";
+import { abortError, SwarmError } from "@swarmlink/protocol";
 import type { ChangeFeed } from "./feed.js";
 
 /**
@@ -18,8 +18,9 @@ export class Lifecycle {
     return this.#closing !== undefined;
   }
 
-  /** Throws `E_CLOSED` once `close` has been called. */
-  check(): void {
+  /** Throws the abort error if `signal` has fired (checked first), then `E_CLOSED` once closed. */
+  check(signal?: AbortSignal): void {
+    if (signal?.aborted) throw abortError(signal);
     if (this.#closing) throw this.closedError();
   }
 

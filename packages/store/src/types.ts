@@ -33,7 +33,16 @@ export interface Change {
   revision: number;
 }
 
-export interface WriteOptions {
+/** For calls that wait on a server: give up with `E_ABORTED` (or the signal's SwarmError reason). */
+export interface ReadOptions {
+  /**
+   * Rejects the call when it fires (at once if it already has). A write cut short this way may still
+   * have landed, as after a timeout: read before retrying a compare-and-set.
+   */
+  signal?: AbortSignal;
+}
+
+export interface WriteOptions extends ReadOptions {
   /**
    * The key disappears this long after the write unless written again, in ms (a whole number ≥ 1).
    * Every write sets the lease afresh: a write without `ttlMs` makes the key permanent.
@@ -41,7 +50,7 @@ export interface WriteOptions {
   ttlMs?: number;
 }
 
-export interface DeleteOptions {
+export interface DeleteOptions extends ReadOptions {
   /** Delete only if the key is still at this revision; E_CONFLICT otherwise (also when absent). */
   expectedRevision?: number;
 }
@@ -85,7 +94,7 @@ export interface Watch extends AsyncIterable<Change> {
 export interface Store {
   readonly name: string;
   readonly capabilities: StoreCapabilities;
-  get(key: string): Promise<Entry | undefined>;
+  get(key: string, opts?: ReadOptions): Promise<Entry | undefined>;
   /** Writes unconditionally; returns the new revision. */
   put(key: string, value: Uint8Array, opts?: WriteOptions): Promise<number>;
   /** Writes only if absent (or expired/deleted); E_EXISTS otherwise. */
@@ -95,7 +104,7 @@ export interface Store {
   /** Removes the key; a missing key is a no-op with no change (unless `expectedRevision` is given). */
   delete(key: string, opts?: DeleteOptions): Promise<void>;
   /** Live keys under `prefix`: empty for all, or a prefix ending in `.` (`"agents."`). Sorted. */
-  keys(prefix?: string): Promise<string[]>;
+  keys(prefix?: string, opts?: ReadOptions): Promise<string[]>;
   /**
    * A change feed for keys under `prefix`. Throws at once (not through the iterator) for a bad prefix
    * or options (`E_INVALID`) and on a closed store (`E_CLOSED`).

@@ -18,6 +18,7 @@ import type {
   Change,
   DeleteOptions,
   Entry,
+  ReadOptions,
   Store,
   StoreCapabilities,
   Watch,
@@ -79,8 +80,8 @@ export class MemoryStore implements Store {
     });
   }
 
-  async get(key: string): Promise<Entry | undefined> {
-    this.#life.check();
+  async get(key: string, opts?: ReadOptions): Promise<Entry | undefined> {
+    this.#life.check(opts?.signal); // synchronous: a signal can only have fired before
     checkKey(key);
     const e = this.#table.get(key);
     return e && { ...e, value: copyBytes(e.value) };
@@ -111,14 +112,14 @@ export class MemoryStore implements Store {
   }
 
   async delete(key: string, opts?: DeleteOptions): Promise<void> {
-    this.#life.check();
+    this.#life.check(opts?.signal); // synchronous: a signal can only have fired before
     const expected = checkDelete(key, opts);
     if (expected !== undefined) this.#expect(key, expected);
     if (this.#table.get(key)) this.#table.remove(key, "delete");
   }
 
-  async keys(prefix = ""): Promise<string[]> {
-    this.#life.check();
+  async keys(prefix = "", opts?: ReadOptions): Promise<string[]> {
+    this.#life.check(opts?.signal); // synchronous: a signal can only have fired before
     return this.#table
       .entries(checkPrefix(prefix))
       .map((e) => e.key)
@@ -157,7 +158,7 @@ export class MemoryStore implements Store {
   }
 
   #checkWrite(key: string, value: Uint8Array, opts: WriteOptions | undefined): number {
-    this.#life.check();
+    this.#life.check(opts?.signal); // synchronous: a signal can only have fired before
     return checkWrite(key, value, opts, this.#maxValueBytes);
   }
 

@@ -38,6 +38,8 @@ export interface NatsKvStoreOptions {
   watchQueueLimit?: number;
   /** Reads time for lease deadlines and drives the reaper; must be wall-clock time. @default systemClock */
   clock?: Clock;
+  /** Gives up connecting (and opening the bucket) when it fires: `E_ABORTED`, or its SwarmError reason. */
+  signal?: AbortSignal;
 }
 
 export interface ParsedNatsKvOptions {

@@ -2,6 +2,7 @@ import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jet
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { SwarmError } from "@swarmlink/protocol";
+import { withSignal } from "../abort.js";
 import { conflictError, existsError } from "../errors.js";
 import { checkDelete, checkKey, checkPrefix, checkRevision, checkWatch, checkWrite } from "../keys.js";
 import { Lifecycle } from "../lifecycle.js";
@@ -9,6 +10,7 @@ import { Ticker } from "../ticker.js";
 import type {
   DeleteOptions,
   Entry,
+  ReadOptions,
   Store,
   StoreCapabilities,
   Watch,
@@ -62,6 +64,14 @@ export class NatsKvStore implements Store {
   /** Connects (when given `servers`), makes or opens the bucket and loads its leases. */
   static async connect(opts: NatsKvStoreOptions): Promise<NatsKvStore> {
     const o = parseNatsKvOptions(opts);
+    return withSignal(
+      opts.signal,
+      () => NatsKvStore.#open(o),
+      (late) => late.close(),
+    );
+  }
+
+  static async #open(o: ParsedNatsKvOptions): Promise<NatsKvStore> {
     let nc = o.connection;
     const owned = nc === undefined;
     try {
@@ -108,35 +118,22 @@ export class NatsKvStore implements Store {
     });
   }
 
-  async get(key: string): Promise<Entry | undefined> {
-    this.#life.check();
+  async get(key: string, opts?: ReadOptions): Promise<Entry | undefined> {
+    this.#life.check(opts?.signal);
     checkKey(key);
-    const r = await this.#bucket.read(key);
+    const r = await withSignal(opts?.signal, () => this.#bucket.read(key));
     return r && isLive(r, this.#now()) ? { key, value: r.value, revision: r.revision } : undefined;
   }
 
   async put(key: string, value: Uint8Array, opts?: WriteOptions): Promise<number> {
     const ttlMs = this.#checkWrite(key, value, opts);
-    return (await this.#bucket.put(key, value, ttlMs)) as number; // unconditional: never refused
+    const rev = await withSignal(opts?.signal, () => this.#bucket.put(key, value, ttlMs));
+    return rev as number; // unconditional: never refused
   }
 
   async create(key: string, value: Uint8Array, opts?: WriteOptions): Promise<number> {
     const ttlMs = this.#checkWrite(key, value, opts);
-    let expect: number | undefined = 0;
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      if (expect !== undefined) {
-        const rev = await this.#bucket.put(key, value, ttlMs, expect);
-        if (!(rev instanceof Refused)) return rev;
-      }
-      const r = await this.#bucket.read(key);
-      if (r && isLive(r, this.#now())) throw existsError(key, r.revision);
-      // A lapsed lease gets its expire marker first, so watchers see expire before the new put.
-      if (r?.op === "put") {
-        const marker = await this.#bucket.remove(key, "expire", r.revision);
-        expect = marker instanceof Refused ? undefined : marker;
-      } else expect = r?.revision ?? 0;
-    }
-    throw new SwarmError("E_EXISTS", "the key changed under every attempt to create it", { key });
+    return withSignal(opts?.signal, () => this.#create(key, value, ttlMs));
   }
 
   async update(
@@ -149,34 +146,21 @@ export class NatsKvStore implements Store {
     checkRevision(expectedRevision);
     // JetStream would accept a write on a removed or lapsed revision; the Store contract does not.
     if (this.#index.isGone(key, expectedRevision, this.#now())) throw conflictError(key, expectedRevision, 0);
-    const rev = await this.#bucket.put(key, value, ttlMs, expectedRevision);
+    const rev = await withSignal(opts?.signal, () => this.#bucket.put(key, value, ttlMs, expectedRevision));
     if (rev instanceof Refused) throw conflictError(key, expectedRevision, rev.current);
     return rev;
   }
 
   async delete(key: string, opts?: DeleteOptions): Promise<void> {
-    this.#life.check();
+    this.#life.check(opts?.signal);
     const expected = checkDelete(key, opts);
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const r = await this.#bucket.read(key);
-      const live = r !== undefined && isLive(r, this.#now());
-      if (expected !== undefined && (!live || r.revision !== expected)) {
-        throw conflictError(key, expected, live ? r.revision : 0);
-      }
-      if (!live) {
-        if (r?.op === "put") await this.#bucket.remove(key, "expire", r.revision);
-        return;
-      }
-      const rev = await this.#bucket.remove(key, "delete", r.revision);
-      if (!(rev instanceof Refused)) return;
-      if (expected !== undefined) throw conflictError(key, expected, rev.current);
-    }
-    await this.#bucket.remove(key, "delete"); // still contended: delete whatever is there now
+    return withSignal(opts?.signal, () => this.#delete(key, expected));
   }
 
-  async keys(prefix = ""): Promise<string[]> {
-    this.#life.check();
-    return this.#bucket.keys(checkPrefix(prefix), this.#now());
+  async keys(prefix = "", opts?: ReadOptions): Promise<string[]> {
+    this.#life.check(opts?.signal);
+    const p = checkPrefix(prefix);
+    return withSignal(opts?.signal, () => this.#bucket.keys(p, this.#now()));
   }
 
   watch(prefix = "", opts: WatchOptions = {}): Watch {
@@ -205,12 +189,48 @@ export class NatsKvStore implements Store {
     return this.#life.done;
   }
 
+  async #create(key: string, value: Uint8Array, ttlMs: number): Promise<number> {
+    let expect: number | undefined = 0;
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (expect !== undefined) {
+        const rev = await this.#bucket.put(key, value, ttlMs, expect);
+        if (!(rev instanceof Refused)) return rev;
+      }
+      const r = await this.#bucket.read(key);
+      if (r && isLive(r, this.#now())) throw existsError(key, r.revision);
+      // A lapsed lease gets its expire marker first, so watchers see expire before the new put.
+      if (r?.op === "put") {
+        const marker = await this.#bucket.remove(key, "expire", r.revision);
+        expect = marker instanceof Refused ? undefined : marker;
+      } else expect = r?.revision ?? 0;
+    }
+    throw new SwarmError("E_EXISTS", "the key changed under every attempt to create it", { key });
+  }
+
+  async #delete(key: string, expected: number | undefined): Promise<void> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const r = await this.#bucket.read(key);
+      const live = r !== undefined && isLive(r, this.#now());
+      if (expected !== undefined && (!live || r.revision !== expected)) {
+        throw conflictError(key, expected, live ? r.revision : 0);
+      }
+      if (!live) {
+        if (r?.op === "put") await this.#bucket.remove(key, "expire", r.revision);
+        return;
+      }
+      const rev = await this.#bucket.remove(key, "delete", r.revision);
+      if (!(rev instanceof Refused)) return;
+      if (expected !== undefined) throw conflictError(key, expected, rev.current);
+    }
+    await this.#bucket.remove(key, "delete"); // still contended: delete whatever is there now
+  }
+
   #now(): number {
     return this.#o.clock.now();
   }
 
   #checkWrite(key: string, value: Uint8Array, opts: WriteOptions | undefined): number {
-    this.#life.check();
+    this.#life.check(opts?.signal);
     return checkWrite(key, value, opts, this.capabilities.maxValueBytes);
   }
 

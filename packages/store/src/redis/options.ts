@@ -36,6 +36,8 @@ export interface RedisStoreOptions {
   watchQueueLimit?: number;
   /** Drives the reaper's timer. @default systemClock */
   clock?: Clock;
+  /** Gives up connecting when it fires (`E_ABORTED`, or its SwarmError reason). */
+  signal?: AbortSignal;
 }
 
 export interface ParsedRedisOptions {

@@ -1,4 +1,6 @@
+import { isSwarmError } from "@swarmlink/protocol";
 import { Redis } from "ioredis";
+import { withSignal } from "../abort.js";
 import { conflictError, existsError } from "../errors.js";
 import { checkDelete, checkKey, checkPrefix, checkRevision, checkWatch, checkWrite } from "../keys.js";
 import { Lifecycle } from "../lifecycle.js";
@@ -6,6 +8,7 @@ import { Ticker } from "../ticker.js";
 import type {
   DeleteOptions,
   Entry,
+  ReadOptions,
   Store,
   StoreCapabilities,
   Watch,
@@ -65,7 +68,7 @@ export class RedisStore implements Store {
     });
     main.on("error", () => {}); // every command reports its own failure
     try {
-      await main.connect();
+      await withSignal(opts.signal, () => main.connect());
     } catch (err) {
       main.disconnect();
       throw fromRedis(err, { url: o.url });
@@ -90,10 +93,11 @@ export class RedisStore implements Store {
     });
   }
 
-  async get(key: string): Promise<Entry | undefined> {
-    this.#life.check();
+  async get(key: string, opts?: ReadOptions): Promise<Entry | undefined> {
+    this.#life.check(opts?.signal);
     checkKey(key);
-    const [v, r] = await this.#call(() => this.#main.hmgetBuffer(this.#layout.valuePrefix + key, "v", "r"));
+    const vkey = this.#layout.valuePrefix + key;
+    const [v, r] = await this.#call(() => this.#main.hmgetBuffer(vkey, "v", "r"), opts?.signal);
     if (!v || !r) return undefined;
     return { key, value: new Uint8Array(v), revision: Number(r.toString()) };
   }
@@ -112,25 +116,25 @@ export class RedisStore implements Store {
     expectedRevision: number,
     opts?: WriteOptions,
   ): Promise<number> {
-    this.#life.check();
+    this.#life.check(opts?.signal);
     checkRevision(expectedRevision);
     return this.#write("update", key, value, opts, expectedRevision);
   }
 
   async delete(key: string, opts?: DeleteOptions): Promise<void> {
-    this.#life.check();
+    this.#life.check(opts?.signal);
     const expected = checkDelete(key, opts);
     const args = [key, expected ?? 0, this.#o.historyMaxLen];
-    const [code, current] = (await this.#call(() =>
-      scripts.delete.run(this.#main, this.#layout.forKey(key), args),
-    )) as [number, number];
+    const run = () => scripts.delete.run(this.#main, this.#layout.forKey(key), args);
+    const [code, current] = (await this.#call(run, opts?.signal)) as [number, number];
     if (code === 2) throw conflictError(key, expected ?? 0, current);
   }
 
-  async keys(prefix = ""): Promise<string[]> {
-    this.#life.check();
+  async keys(prefix = "", opts?: ReadOptions): Promise<string[]> {
+    this.#life.check(opts?.signal);
     const p = checkPrefix(prefix);
-    return (await this.#call(() => scripts.keys.run(this.#main, this.#layout.shared, [p]))) as string[];
+    const run = () => scripts.keys.run(this.#main, this.#layout.shared, [p]);
+    return (await this.#call(run, opts?.signal)) as string[];
   }
 
   watch(prefix = "", opts: WatchOptions = {}): Watch {
@@ -155,13 +159,12 @@ export class RedisStore implements Store {
   }
 
   async #write(mode: Mode, key: string, value: Uint8Array, opts: WriteOptions | undefined, expected: number) {
-    this.#life.check();
+    this.#life.check(opts?.signal);
     const ttlMs = checkWrite(key, value, opts, this.#o.maxValueBytes);
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     const args = [key, bytes, ttlMs, mode, expected, this.#o.historyMaxLen];
-    const [code, rev] = (await this.#call(() =>
-      scripts.write.run(this.#main, this.#layout.forKey(key), args),
-    )) as [number, number];
+    const run = () => scripts.write.run(this.#main, this.#layout.forKey(key), args);
+    const [code, rev] = (await this.#call(run, opts?.signal)) as [number, number];
     if (code === 1) throw existsError(key, rev);
     if (code === 2) throw conflictError(key, expected, rev);
     return rev;
@@ -174,11 +177,12 @@ export class RedisStore implements Store {
     await scripts.reap.run(this.#main, this.#layout.shared, args).catch(() => {});
   }
 
-  /** Runs one Redis call, translating its failure once. */
-  async #call<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs one Redis call, translating its failure once; `signal` may cut the wait short. */
+  async #call<T>(fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     try {
-      return await fn();
+      return await withSignal(signal, fn);
     } catch (err) {
+      if (isSwarmError(err)) throw err; // the signal's
       throw this.#life.isClosed ? this.#life.closedError() : fromRedis(err);
     }
   }

@@ -50,6 +50,26 @@ export function limitTests(ctx: SuiteContext): void {
     await rejectsWith(() => ctx.store.update("big", new Uint8Array(max + 1), rev), "E_TOO_LARGE");
   });
 
+  it("rejects calls whose signal has fired with E_ABORTED, before anything else, writing nothing", async () => {
+    const s = ctx.store;
+    const signal = AbortSignal.abort();
+    const opts = { signal };
+    await rejectsWith(() => s.get("k", opts), "E_ABORTED", "get");
+    await rejectsWith(() => s.put("k", bytes("v"), opts), "E_ABORTED", "put");
+    await rejectsWith(() => s.create("k", bytes("v"), opts), "E_ABORTED", "create");
+    await rejectsWith(() => s.update("k", bytes("v"), 1, opts), "E_ABORTED", "update");
+    await rejectsWith(() => s.delete("k", opts), "E_ABORTED", "delete");
+    await rejectsWith(() => s.keys("", opts), "E_ABORTED", "keys");
+    await rejectsWith(() => s.put("bad key", bytes("v"), opts), "E_ABORTED", "checked first");
+    assert.deepEqual(await s.keys(), []);
+    const live = new AbortController().signal;
+    const rev = await s.put("k", bytes("v"), { signal: live, ttlMs: 60_000 });
+    assert.equal((await s.get("k", { signal: live }))?.revision, rev);
+    await s.update("k", bytes("w"), rev, { signal: live });
+    assert.deepEqual(await s.keys("", { signal: live }), ["k"]);
+    await s.delete("k", { signal: live });
+  });
+
   it("rejects every call with E_CLOSED once closed, and ends its watches with E_CLOSED", async () => {
     const s = ctx.store;
     await s.put("k", bytes("v"));

@@ -81,6 +81,21 @@ describe("NatsKvStore on a private nats-server 2.9", () => {
     }
   });
 
+  it("gives up a call, or connecting, on a paused server when the signal fires", async () => {
+    const s = await store();
+    nats.pause();
+    try {
+      const t0 = performance.now();
+      await rejectsWith(() => s.put("k", bytes("v"), { signal: AbortSignal.timeout(200) }), "E_ABORTED");
+      assert.ok(performance.now() - t0 < 1000);
+      const signal = AbortSignal.timeout(200);
+      await rejectsWith(() => NatsKvStore.connect({ servers: nats.url, signal }), "E_ABORTED");
+    } finally {
+      nats.resume();
+    }
+    await s.put("k", bytes("v"));
+  });
+
   it("fails with E_UNAVAILABLE when nothing listens", async () => {
     await rejectsWith(() => NatsKvStore.connect({ servers: "nats://127.0.0.1:1" }), "E_UNAVAILABLE");
   });

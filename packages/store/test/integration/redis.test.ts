@@ -93,6 +93,21 @@ describe("RedisStore on a private redis-server", () => {
     client.disconnect();
   });
 
+  it("gives up a call, or connecting, on a paused server when the signal fires", async () => {
+    const store = await connect();
+    redis.pause();
+    try {
+      const t0 = performance.now();
+      await rejectsWith(() => store.get("k", { signal: AbortSignal.timeout(200) }), "E_ABORTED");
+      assert.ok(performance.now() - t0 < 1000);
+      const signal = AbortSignal.timeout(200);
+      await rejectsWith(() => RedisStore.connect({ url: redis.url, signal }), "E_ABORTED");
+    } finally {
+      redis.resume();
+    }
+    await store.put("k", bytes("v"));
+  });
+
   it("fails with E_UNAVAILABLE when nothing listens", async () => {
     await rejectsWith(() => RedisStore.connect({ url: "redis://127.0.0.1:1" }), "E_UNAVAILABLE");
   });
