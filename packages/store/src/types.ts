@@ -88,8 +88,10 @@ export interface Watch extends AsyncIterable<Change> {
  * `[A-Za-z0-9_=/-]` segments separated by `.` (at most 256 characters); values are bytes.
  *
  * Every method rejects with `E_INVALID` for a malformed key, prefix, TTL or revision, `E_TOO_LARGE`
- * for a value over `capabilities.maxValueBytes`, `E_CLOSED` once the store is closed, and
- * `E_UNAVAILABLE` when the backend cannot be reached. An expired or deleted key is absent everywhere.
+ * for a value over `capabilities.maxValueBytes`, `E_CLOSED` once the store is closed, `E_ABORTED`
+ * when its signal fires, `E_UNAVAILABLE` when the backend cannot be reached, and `E_TIMEOUT` when a
+ * server did not answer in time (after `E_ABORTED` or `E_TIMEOUT` a write may still have landed).
+ * An expired or deleted key is absent everywhere.
  */
 export interface Store {
   readonly name: string;

@@ -41,6 +41,8 @@ export interface MemoryStoreOptions {
 
 interface Watcher {
   prefix: string;
+  /** The first revision it wants (a `fromRevision` not reached yet waits for it). */
+  from: number;
   feed: ChangeFeed;
 }
 
@@ -136,7 +138,7 @@ export class MemoryStore implements Store {
         this.#watchers.delete(watcher);
       },
     });
-    const watcher: Watcher = { prefix: p, feed };
+    const watcher: Watcher = { prefix: p, from: opts.fromRevision ?? 0, feed };
     // Everything here is synchronous, so nothing can slip between the catch-up and going live.
     if (opts.initial) {
       for (const e of this.#table.entries(p)) feed.push({ ...e, op: "put", value: copyBytes(e.value) });
@@ -169,7 +171,9 @@ export class MemoryStore implements Store {
 
   #emit(change: Change): void {
     this.#history.push(change);
-    for (const w of this.#watchers) if (change.key.startsWith(w.prefix)) w.feed.push(copy(change));
+    for (const w of this.#watchers) {
+      if (change.key.startsWith(w.prefix) && change.revision >= w.from) w.feed.push(copy(change));
+    }
   }
 }
 

@@ -23,6 +23,7 @@ export function openWatch(deps: WatchDeps, prefix: string, opts: WatchOptions): 
   let tap: Tap | undefined;
   const feed = new ChangeFeed({ limit: deps.limit, signal: opts.signal, dispose: () => tap?.stop() });
   let start: TapStart = "new";
+  const from = opts.fromRevision ?? 0;
   if (opts.initial) start = "last-per-key";
   else if (opts.fromRevision !== undefined) start = { fromRevision: opts.fromRevision };
   openTap({
@@ -32,6 +33,8 @@ export function openWatch(deps: WatchDeps, prefix: string, opts: WatchOptions): 
     start,
     onMsg: (m, initial) => {
       const r = toRecord(m, deps.subjectPrefix);
+      // JetStream starts a consumer asked for a sequence past the end at the end: filter here.
+      if (r.revision < from) return;
       if (!(opts.initial && initial) || isLive(r, deps.now())) feed.push(toChange(r));
     },
     onEnd: (err) =>

@@ -67,9 +67,11 @@ export function watchTests(ctx: SuiteContext): void {
   it("resumes from a revision it has not reached yet by waiting for it", async () => {
     if (!ctx.store.capabilities.watchReplay) return;
     const now = await ctx.store.put("q.a", bytes("0"));
-    const w = await ctx.watch("q.", { fromRevision: now + 1 });
-    const next = await ctx.store.put("q.b", bytes("1"));
-    assert.deepEqual(show(await w.take(1)), [`q.b put@${next}=1`]);
+    const w = await ctx.watch("q.", { fromRevision: now + 3 });
+    await ctx.store.put("q.b", bytes("1"));
+    await ctx.store.put("q.c", bytes("2"));
+    const third = await ctx.store.put("q.d", bytes("3"));
+    assert.deepEqual(show(await w.take(1)), [`q.d put@${third}=3`]);
   });
 
   it("yields the current entries first with initial, then later changes", async () => {
