@@ -17,8 +17,10 @@ const MAX_CACHED_SUBJECTS = 10_000;
 
 /**
  * Subject → subscribers, with NATS semantics: every plain subscriber gets a copy, each queue group
- * one member (round robin). Matches are cached per subject and the cache is dropped on any change of
- * subscriptions, which keeps publishing cheap for the common case of stable interest.
+ * one member (round robin). Matches are cached per subject; a change of subscriptions drops only the
+ * cached subjects its pattern matches (one entry for a literal subject), so that short-lived
+ * subscriptions (request inboxes, one auction's bid subject) do not make every publish rematch
+ * every route.
  */
 export class Router {
   #routes = new Set<Route>();
@@ -26,11 +28,22 @@ export class Router {
 
   add(route: Route): void {
     this.#routes.add(route);
-    this.#cache.clear();
+    this.#invalidate(route.pattern);
   }
 
   remove(route: Route): void {
-    if (this.#routes.delete(route)) this.#cache.clear();
+    if (this.#routes.delete(route)) this.#invalidate(route.pattern);
+  }
+
+  /** Drops the cached targets of every subject `pattern` matches: exactly those it changes. */
+  #invalidate(pattern: string): void {
+    if (!pattern.includes("*") && !pattern.includes(">")) {
+      this.#cache.delete(pattern);
+      return;
+    }
+    for (const subject of this.#cache.keys()) {
+      if (subjectMatches(pattern, subject)) this.#cache.delete(subject);
+    }
   }
 
   get size(): number {
