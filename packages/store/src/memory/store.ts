@@ -91,6 +91,7 @@ export class MemoryStore implements Store {
 
   async put(key: string, value: Uint8Array, opts?: WriteOptions): Promise<number> {
     const ttlMs = this.#checkWrite(key, value, opts);
+    this.#table.get(key); // a lapsed lease expires (and says so) before it is overwritten
     return this.#table.write(key, value, ttlMs);
   }
 

@@ -66,6 +66,12 @@ export class LeaseIndex {
     return k.op !== "put" || (k.deadlineMs !== undefined && k.deadlineMs <= nowMs);
   }
 
+  /** The revision carrying `key`'s lease if that lease has run out at `nowMs` (not yet reaped). */
+  lapsed(key: string, nowMs: number): number | undefined {
+    const k = this.#leases.get(key);
+    return k?.deadlineMs !== undefined && k.deadlineMs <= nowMs ? k.revision : undefined;
+  }
+
   /** Leases whose deadline has passed at `nowMs`: the key and the revision that carries the lease. */
   due(nowMs: number): Array<{ key: string; revision: number }> {
     const out: Array<{ key: string; revision: number }> = [];

@@ -127,8 +127,12 @@ export class NatsKvStore implements Store {
 
   async put(key: string, value: Uint8Array, opts?: WriteOptions): Promise<number> {
     const ttlMs = this.#checkWrite(key, value, opts);
-    const rev = await withSignal(opts?.signal, () => this.#bucket.put(key, value, ttlMs));
-    return rev as number; // unconditional: never refused
+    return withSignal(opts?.signal, async () => {
+      // A lapsed lease this instance knows of expires (and says so) before it is overwritten.
+      const lapsed = this.#index.lapsed(key, this.#now());
+      if (lapsed !== undefined) await this.#bucket.remove(key, "expire", lapsed);
+      return (await this.#bucket.put(key, value, ttlMs)) as number; // unconditional: never refused
+    });
   }
 
   async create(key: string, value: Uint8Array, opts?: WriteOptions): Promise<number> {

@@ -68,6 +68,24 @@ export function ttlTests(ctx: SuiteContext): void {
     await w.quiet(50);
   });
 
+  it("tells watchers a lapsed lease expired before a put overwrites it", async () => {
+    if (!ctx.store.capabilities.perKeyTtl) return;
+    const w = await ctx.watch();
+    const r1 = await ctx.store.put("o", bytes("1"), { ttlMs: 100 });
+    await sleep(150);
+    const r3 = await ctx.store.put("o", bytes("2"));
+    const got = await w.take(3);
+    assert.deepEqual(
+      got.map((c) => [c.op, c.revision]),
+      [
+        ["put", r1],
+        ["expire", got[1]!.revision],
+        ["put", r3],
+      ],
+    );
+    assert.ok(r1 < got[1]!.revision && got[1]!.revision < r3);
+  });
+
   it("fires no expire for a leased key deleted before its deadline", async () => {
     if (!ctx.store.capabilities.perKeyTtl) return;
     const w = await ctx.watch();
