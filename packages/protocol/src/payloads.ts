@@ -8,7 +8,8 @@ const v1 = swarmlink.v1;
 
 /**
  * Every message that may travel as an Envelope's payload, by the fully qualified name that goes in
- * `Envelope.type`. Parts of messages (Position, Pose, ...) are not payloads on their own.
+ * `Envelope.type`. Parts of messages (Position, Pose, ...) are not payloads on their own. AgentInfo
+ * is also the value of a registry record in the Store (`kvKeys.agent(id)`).
  */
 const CODECS = {
   "swarmlink.v1.AgentDescriptor": v1.AgentDescriptor,
@@ -26,6 +27,7 @@ const CODECS = {
   "swarmlink.v1.Error": v1.Error,
   "swarmlink.v1.AgentQuery": v1.AgentQuery,
   "swarmlink.v1.AgentList": v1.AgentList,
+  "swarmlink.v1.AgentInfo": v1.AgentInfo,
   "swarmlink.v1.TaskInfo": v1.TaskInfo,
   "swarmlink.v1.TaskCancel": v1.TaskCancel,
   "swarmlink.v1.TaskQuery": v1.TaskQuery,

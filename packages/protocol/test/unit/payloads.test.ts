@@ -27,7 +27,6 @@ const PARTS = [
   "Circle",
   "Box",
   "Nearest",
-  "AgentInfo",
 ];
 
 describe("payload codec", () => {
