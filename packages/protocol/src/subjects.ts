@@ -112,6 +112,10 @@ export const subjectPatterns = {
   taskBids: `${TASKS}.*.bid`,
   /** Status reports for every task. */
   taskStatus: `${TASKS}.*.status`,
+  /** Cancel requests of every task (served by the leader's dispatcher). */
+  taskCancels: `${TASKS}.*.cancel`,
+  /** Get requests of every task (served by the leader's dispatcher). */
+  taskGets: `${TASKS}.*.get`,
   /** Everything about one task. */
   task: (taskId: string) => `${TASKS}.${validateId("taskId", taskId)}.>`,
   /** Election state of every group. */

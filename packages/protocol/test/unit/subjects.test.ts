@@ -232,6 +232,8 @@ describe("NATS subjects", () => {
     assert.equal(subjectPatterns.deregistrations, "swarm.v1.agents.*.deregister");
     assert.equal(subjectPatterns.agentInbox("a1"), "swarm.v1.agents.a1.>");
     assert.equal(subjectPatterns.task("t1"), "swarm.v1.tasks.t1.>");
+    assert.equal(subjectPatterns.taskCancels, "swarm.v1.tasks.*.cancel");
+    assert.equal(subjectPatterns.taskGets, "swarm.v1.tasks.*.get");
     assert.equal(subjectPatterns.commandGets, "swarm.v1.commands.*.get");
     assert.deepEqual(
       Object.values(STREAMS).map((s) => s.name),
