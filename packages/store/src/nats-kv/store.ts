@@ -1,9 +1,8 @@
 import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { SwarmError } from "@swarmlink/protocol";
 import { withSignal } from "../abort.js";
-import { conflictError, existsError } from "../errors.js";
+import { conflictError } from "../errors.js";
 import { checkDelete, checkKey, checkPrefix, checkRevision, checkWatch, checkWrite } from "../keys.js";
 import { Lifecycle } from "../lifecycle.js";
 import { Ticker } from "../ticker.js";
@@ -18,6 +17,7 @@ import type {
   WriteOptions,
 } from "../types.js";
 import { Bucket, Refused } from "./bucket.js";
+import { createKey, deleteKey } from "./cas.js";
 import { isLive } from "./codec.js";
 import { fromNats } from "./errors.js";
 import { LeaseIndex } from "./leases.js";
@@ -31,8 +31,6 @@ import { openWatch } from "./watch.js";
 
 /** Time allowed beyond the reaper interval for the index's lag, the marker and its delivery, in ms. */
 const EXPIRY_MARGIN_MS = 250;
-/** Tries of a create or delete that keeps meeting concurrent writers. */
-const ATTEMPTS = 5;
 /** Most leases one reaper run expires; a longer backlog takes several runs. */
 const REAP_BATCH = 256;
 
@@ -137,7 +135,7 @@ export class NatsKvStore implements Store {
 
   async create(key: string, value: Uint8Array, opts?: WriteOptions): Promise<number> {
     const ttlMs = this.#checkWrite(key, value, opts);
-    return withSignal(opts?.signal, () => this.#create(key, value, ttlMs));
+    return withSignal(opts?.signal, () => createKey(this.#bucket, key, value, ttlMs, () => this.#now()));
   }
 
   async update(
@@ -158,7 +156,7 @@ export class NatsKvStore implements Store {
   async delete(key: string, opts?: DeleteOptions): Promise<void> {
     this.#life.check(opts?.signal);
     const expected = checkDelete(key, opts);
-    return withSignal(opts?.signal, () => this.#delete(key, expected));
+    return withSignal(opts?.signal, () => deleteKey(this.#bucket, key, expected, () => this.#now()));
   }
 
   async keys(prefix = "", opts?: ReadOptions): Promise<string[]> {
@@ -191,42 +189,6 @@ export class NatsKvStore implements Store {
 
   closed(): Promise<void | Error> {
     return this.#life.done;
-  }
-
-  async #create(key: string, value: Uint8Array, ttlMs: number): Promise<number> {
-    let expect: number | undefined = 0;
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      if (expect !== undefined) {
-        const rev = await this.#bucket.put(key, value, ttlMs, expect);
-        if (!(rev instanceof Refused)) return rev;
-      }
-      const r = await this.#bucket.read(key);
-      if (r && isLive(r, this.#now())) throw existsError(key, r.revision);
-      // A lapsed lease gets its expire marker first, so watchers see expire before the new put.
-      if (r?.op === "put") {
-        const marker = await this.#bucket.remove(key, "expire", r.revision);
-        expect = marker instanceof Refused ? undefined : marker;
-      } else expect = r?.revision ?? 0;
-    }
-    throw new SwarmError("E_EXISTS", "the key changed under every attempt to create it", { key });
-  }
-
-  async #delete(key: string, expected: number | undefined): Promise<void> {
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const r = await this.#bucket.read(key);
-      const live = r !== undefined && isLive(r, this.#now());
-      if (expected !== undefined && (!live || r.revision !== expected)) {
-        throw conflictError(key, expected, live ? r.revision : 0);
-      }
-      if (!live) {
-        if (r?.op === "put") await this.#bucket.remove(key, "expire", r.revision);
-        return;
-      }
-      const rev = await this.#bucket.remove(key, "delete", r.revision);
-      if (!(rev instanceof Refused)) return;
-      if (expected !== undefined) throw conflictError(key, expected, rev.current);
-    }
-    await this.#bucket.remove(key, "delete"); // still contended: delete whatever is there now
   }
 
   #now(): number {
