@@ -1,0 +1,24 @@
+import { run as allocation } from "../../packages/core/bench/allocation.bench.js";
+import { run as auction } from "../../packages/core/bench/auction.bench.js";
+import { run as storeCas } from "../../packages/store/bench/cas.bench.js";
+import type { Suite } from "../lib/types.js";
+
+/** Suites that live beside the package they measure; the runner only lists them. */
+export const storeSuite: Suite = {
+  name: "store",
+  description:
+    "Store compare-and-set ops/s per implementation against the raw client (ioredis Lua, @nats-io/kv)",
+  run: () => storeCas(),
+};
+
+export const auctionSuite: Suite = {
+  name: "auction",
+  description: "contract-net award latency with 1,000 simulated agents against a raw nats.js scatter-gather",
+  run: (progress) => auction(progress),
+};
+
+export const allocationSuite: Suite = {
+  name: "allocation",
+  description: "allocation quality: auction total cost against the optimal assignment (Hungarian), 100×100",
+  run: (progress) => allocation(progress),
+};
