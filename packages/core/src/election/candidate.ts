@@ -1,6 +1,7 @@
-import { isSwarmError, kvKeys, SwarmError, validateId } from "@swarmlink/protocol";
+import { isSwarmError, kvKeys, validateId } from "@swarmlink/protocol";
 import type { Change, Store } from "@swarmlink/store";
 import type { Leadership, LeadershipState } from "../types.js";
+import { notCampaigningError, notLeaderError } from "./errors.js";
 import { Lease, type Renewal, type Term } from "./lease.js";
 import { Notifier } from "./notifier.js";
 import type { ParsedElectOptions } from "./options.js";
@@ -27,7 +28,6 @@ export class Candidate implements Leadership {
   /** The last lease record seen (through the watch or our own writes), and its revision. */
   #seen: { revision: number; record: ElectionRecord | undefined } = { revision: 0, record: undefined };
   #campaigning = true;
-  #stopped = false;
   /** Ends the term when its local lease runs out, if nothing read `isLeader` first. */
   #lapse: Alarm;
   #onAbort = () => void this.close();
@@ -39,11 +39,8 @@ export class Candidate implements Leadership {
     this.#o = o;
     this.#lease = new Lease(store, key, group, candidateId, o);
     this.#lapse = new Alarm(o.clock, () => this.#checkLapse());
-    this.#runner = new SerialRunner(
-      o.clock,
-      () => this.#operate(),
-      () => this.#nextDelayMs(),
-    );
+    const [operate, delay] = [() => this.#operate(), () => this.#nextDelayMs()];
+    this.#runner = new SerialRunner(o.clock, operate, delay);
     this.#watcher = new KeyWatcher({
       ...{ store, key, clock: o.clock, retryMs: o.renewMs },
       onChange: (c) => this.#onChange(c),
@@ -66,27 +63,17 @@ export class Candidate implements Leadership {
 
   state(): LeadershipState {
     const token = this.token;
-    if (token !== undefined) {
-      return {
-        group: this.group,
-        holder: this.candidateId,
-        token,
-        sinceMs: this.#term?.sinceMs,
-        isLeader: true,
-      };
-    }
-    const r = this.#seen.record;
-    return { group: this.group, holder: r?.holder, token: r?.token, sinceMs: r?.sinceMs, isLeader: false };
+    const t = this.#term;
+    const r = token !== undefined && t ? this.#lease.record(token, t.sinceMs, 0) : this.#seen.record;
+    const isLeader = token !== undefined;
+    return { group: this.group, holder: r?.holder, token: r?.token, sinceMs: r?.sinceMs, isLeader };
   }
 
   assertLeader(): number {
     const token = this.token;
     if (token !== undefined) return token;
     const { holder, token: current } = this.state();
-    throw new SwarmError("E_FENCED", `${this.candidateId} does not lead ${this.group}`, {
-      ...{ group: this.group, candidateId: this.candidateId },
-      ...{ holder, token: current },
-    });
+    throw notLeaderError(this.group, this.candidateId, holder, current);
   }
 
   onChange(listener: (s: LeadershipState) => void): () => void {
@@ -96,13 +83,13 @@ export class Candidate implements Leadership {
   waitForLeadership(opts: { signal?: AbortSignal } = {}): Promise<number> {
     const token = this.token;
     if (token !== undefined) return Promise.resolve(token);
-    if (!this.#campaigning) return Promise.reject(notCampaigning(this.group));
+    if (!this.#campaigning) return Promise.reject(notCampaigningError(this.group));
     return this.#notifier.wait(opts.signal);
   }
 
   async resign(): Promise<void> {
     this.#campaigning = false;
-    this.#notifier.rejectAll(notCampaigning(this.group));
+    this.#notifier.rejectAll(notCampaigningError(this.group));
     if (this.#term) this.#endTerm(this.#term, "resigned");
     await this.#runner.idle();
   }
@@ -200,22 +187,15 @@ export class Candidate implements Leadership {
 
   /** The store is closed: nothing can be renewed or released; stop everything. */
   #onStoreClosed(err: unknown): void {
-    if (this.#stopped) return;
     this.#campaigning = false;
     this.#toRelease = undefined;
     if (this.#term) this.#endTerm(this.#term, "lost");
     this.#stop();
-    const closed = new SwarmError("E_CLOSED", "the store is closed", { group: this.group }, { cause: err });
-    this.#notifier.rejectAll(closed);
+    this.#notifier.rejectAll(notCampaigningError(this.group, err));
   }
 
   #stop(): void {
-    this.#stopped = true;
     this.#runner.stop();
     this.#lapse.clear();
   }
-}
-
-function notCampaigning(group: string): SwarmError {
-  return new SwarmError("E_CLOSED", "this candidate resigned or closed", { group });
 }

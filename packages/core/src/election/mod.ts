@@ -4,7 +4,6 @@
  *
  * @module
  */
-export { Candidate } from "./candidate.js";
 export { elect } from "./elect.js";
 export { TokenFence } from "./fence.js";
 export type { FencedValue } from "./fenced-record.js";
