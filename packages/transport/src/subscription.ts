@@ -112,20 +112,25 @@ export class PushSubscription implements Subscription {
     if (this.#callback) throw new SwarmError("E_CONFIG", "a subscription with a callback cannot be iterated");
     if (this.#iterating) throw new SwarmError("E_CONFIG", "a subscription can be iterated only once");
     this.#iterating = true;
-    return {
-      next: async (): Promise<IteratorResult<Msg>> => {
-        for (;;) {
-          const msg = this.#shift();
-          if (msg) return { value: msg, done: false };
-          if (this.#sealed) {
-            this.#endIfEmpty();
-            return { value: undefined, done: true };
-          }
-          await new Promise<void>((r) => {
-            this.#wake = r;
-          });
-          this.#wake = undefined;
+    const wait = async (): Promise<IteratorResult<Msg>> => {
+      for (;;) {
+        const msg = this.#shift();
+        if (msg) return { value: msg, done: false };
+        if (this.#sealed) {
+          this.#endIfEmpty();
+          return { value: undefined, done: true };
         }
+        await new Promise<void>((r) => {
+          this.#wake = r;
+        });
+        this.#wake = undefined;
+      }
+    };
+    return {
+      // The common case — a message is already queued — settles without an async frame.
+      next: (): Promise<IteratorResult<Msg>> => {
+        const msg = this.#shift();
+        return msg ? Promise.resolve({ value: msg, done: false }) : wait();
       },
       return: async (): Promise<IteratorResult<Msg>> => {
         this.unsubscribe();
