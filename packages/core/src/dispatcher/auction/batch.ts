@@ -160,12 +160,13 @@ function exact(m: CostMatrix, tasks: readonly BatchTask[], credits: number[], sl
     for (let k = 0; k < c; k++) slotAgent.push(j);
   });
   // Leaving a task out must cost more than any allocation's total, so that as many tasks as possible
-  // (the most urgent first) are placed before cost is minimised.
+  // (the most urgent first) are placed before cost is minimised. Not needed when every task fits.
+  const mayLeaveOut = slots < tasks.length || !m.allFinite;
   const big = m.maxFinite * tasks.length + 1;
   const rows = tasks.map((t, i) => {
     const row = slotAgent.map((j) => m.at(i, j));
     const unassigned = big * (1 + (t.priority ?? 0));
-    for (let k = 0; k < tasks.length; k++) row.push(unassigned);
+    if (mayLeaveOut) for (let k = 0; k < tasks.length; k++) row.push(unassigned);
     return row;
   });
   const { assignment } = hungarian(rows);

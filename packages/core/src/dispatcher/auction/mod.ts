@@ -1,12 +1,16 @@
 /**
  * The contract-net auction: `runAuction` for one task (call for bids, bid window, pick the cheapest),
- * `answerOffers` / `readOffer` / `encodeBid` for the agent side, and `allocateBatch` for many waiting
- * tasks at once (sequential greedy with re-contracting, or the exact optimum).
+ * `runBatchAuction` for several waiting tasks (one call for bids each, one allocation of the batch),
+ * `answerOffers` / `readOffer` / `encodeBid` for the agent side, and `allocateBatch` for many tasks
+ * priced by the dispatcher itself (sequential greedy with re-contracting, or the exact optimum).
  *
  * @module
  */
+
 export type { AllocateBatchOptions, BatchAgent, BatchMode, BatchTask } from "./batch.js";
 export { allocateBatch, DEFAULT_MAX_EXACT_CELLS, DEFAULT_MAX_SWAP_PASSES } from "./batch.js";
+export type { BatchAuctionOptions, BatchAuctionResult } from "./batch-auction.js";
+export { runBatchAuction } from "./batch-auction.js";
 export type { BidderOptions, PriceFn } from "./bidder.js";
 export { answerOffers } from "./bidder.js";
 export type { AuctionOptions, ParsedAuctionOptions } from "./options.js";

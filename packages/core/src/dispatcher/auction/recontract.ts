@@ -6,6 +6,8 @@ export interface CostMatrix {
   readonly cols: number;
   /** Largest finite cost (0 when none is finite). */
   readonly maxFinite: number;
+  /** No pair is forbidden. */
+  readonly allFinite: boolean;
   at(task: number, agent: number): number;
 }
 
@@ -23,6 +25,7 @@ export function costMatrix<T extends { id: string }, A extends { id: string }>(
   const cols = agents.length;
   const cells = new Float64Array(rows * cols);
   let maxFinite = 0;
+  let allFinite = true;
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
       const c = cost(tasks[i]!, agents[j]!);
@@ -35,11 +38,12 @@ export function costMatrix<T extends { id: string }, A extends { id: string }>(
         });
       }
       const v = Number.isFinite(c) ? c : Number.POSITIVE_INFINITY;
-      if (v !== Number.POSITIVE_INFINITY && v > maxFinite) maxFinite = v;
+      if (v === Number.POSITIVE_INFINITY) allFinite = false;
+      else if (v > maxFinite) maxFinite = v;
       cells[i * cols + j] = v;
     }
   }
-  return { rows, cols, maxFinite, at: (i, j) => cells[i * cols + j]! };
+  return { rows, cols, maxFinite, allFinite, at: (i, j) => cells[i * cols + j]! };
 }
 
 /**
