@@ -5,7 +5,8 @@
  *   process (auction-agents.ts), each pricing the offer by distance and publishing a Bid Envelope.
  *   Baseline: raw nats.js scatter-gather of the same shape in the same run: 1,000 offer-sized
  *   publishes with one reply inbox, 1,000 bid-sized replies collected on it.
- * - Memory: the same auctions on a MemoryBus, agents in-process.
+ * - Memory: the same auctions on a MemoryBus, agents in-process; baseline: the same scatter-gather
+ *   with bare MemoryBus publish/respond (no Envelope, no protobuf).
  * Each auction's winner is checked against the cheapest agent computed here.
  */
 import { spawn } from "node:child_process";
@@ -195,12 +196,46 @@ export async function run(progress: (m: string) => void = () => {}): Promise<Row
   } finally {
     await server.stop();
   }
-  rows.push(...(await memoryRows(progress)));
+  rows.push(...(await memoryRows(progress, sizes)));
   return rows;
 }
 
-async function memoryRows(progress: (m: string) => void): Promise<Row[]> {
-  progress(`memory: ${WARMUP} warm-up + ${AUCTIONS} auctions × ${AGENTS} in-process agents`);
+/** The memory Bus's own scatter-gather: offer-sized publishes, bid-sized answers on one inbox. */
+async function memoryScatterGather(bus: MemoryBus, sizes: { offer: number; bid: number }, rounds: number) {
+  const reply = new Uint8Array(sizes.bid);
+  for (let i = 0; i < AGENTS; i++) {
+    bus.subscribe(`bench.raw.offer.${i}`, { callback: (_e, m) => m.respond(reply) });
+  }
+  let got = 0;
+  let done: () => void = () => {};
+  bus.subscribe("bench.raw.inbox.*", {
+    callback: () => {
+      if (++got === AGENTS) done();
+    },
+  });
+  const offer = new Uint8Array(sizes.offer);
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    got = 0;
+    const all = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const t0 = performance.now();
+    for (let i = 0; i < AGENTS; i++)
+      bus.publish(`bench.raw.offer.${i}`, offer, { reply: `bench.raw.inbox.${r}` });
+    await all;
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+async function memoryRows(
+  progress: (m: string) => void,
+  sizes: { offer: number; bid: number },
+): Promise<Row[]> {
+  progress(
+    `memory: ${WARMUP} warm-up + ${AUCTIONS} auctions × ${AGENTS} in-process agents, and the raw baseline`,
+  );
   const bus = new MemoryBus();
   try {
     IDS.forEach((id, i) => {
@@ -215,9 +250,22 @@ async function memoryRows(progress: (m: string) => void): Promise<Row[]> {
       const ms = await timedAuction(bus, k);
       if (k >= WARMUP) times.push(ms);
     }
+    const raw = (await memoryScatterGather(bus, sizes, WARMUP + AUCTIONS)).slice(WARMUP);
     return [
-      lowerIsBetter(SUITE, `memory award p50, ${AGENTS} bidders`, percentile(times, 50), "ms"),
-      lowerIsBetter(SUITE, `memory award p99, ${AGENTS} bidders`, percentile(times, 99), "ms"),
+      lowerIsBetter(
+        SUITE,
+        `memory award p50, ${AGENTS} bidders`,
+        percentile(times, 50),
+        "ms",
+        percentile(raw, 50),
+      ),
+      lowerIsBetter(
+        SUITE,
+        `memory award p99, ${AGENTS} bidders`,
+        percentile(times, 99),
+        "ms",
+        percentile(raw, 99),
+      ),
     ];
   } finally {
     await bus.close();
