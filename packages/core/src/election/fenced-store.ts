@@ -16,8 +16,14 @@ export interface FencedEntry {
   revision: number;
 }
 
+/** Options of the {@link FencedStore} calls that wait on the store. */
+export interface FencedReadOptions {
+  /** Rejects the call when it fires; a write cut short may still have landed (read before retrying). */
+  signal?: AbortSignal;
+}
+
 /** Options of {@link FencedStore.write}. */
-export interface FencedWriteOptions {
+export interface FencedWriteOptions extends FencedReadOptions {
   /** The record disappears this long after the write, in ms; none when absent. */
   ttlMs?: number;
 }
@@ -77,8 +83,8 @@ export class FencedStore {
   }
 
   /** The record at `key`; `E_DECODE` if it was not written through a FencedStore. */
-  async get(key: string): Promise<FencedEntry | undefined> {
-    const e = await this.store.get(key);
+  async get(key: string, opts: FencedReadOptions = {}): Promise<FencedEntry | undefined> {
+    const e = await this.store.get(key, opts);
     if (!e) return undefined;
     const { token, payload } = decodeFenced(e.value);
     return { key, value: payload, token, revision: e.revision };
@@ -97,16 +103,17 @@ export class FencedStore {
     mutate: (current: FencedEntry | undefined) => Uint8Array,
     opts: FencedWriteOptions = {},
   ): Promise<number> {
-    const ttl = opts.ttlMs === undefined ? {} : { ttlMs: opts.ttlMs };
+    const { signal } = opts;
+    const write = opts.ttlMs === undefined ? { signal } : { ttlMs: opts.ttlMs, signal };
     for (let attempt = 1; ; attempt++) {
       const token = this.#leadership.assertLeader();
-      const current = await this.#current(key, token);
+      const current = await this.#current(key, token, signal);
       const value = encodeFenced(token, mutate(current));
-      await this.#checkTerm(key, token);
+      await this.#checkTerm(key, token, signal);
       try {
         return current
-          ? await this.store.update(key, value, current.revision, ttl)
-          : await this.store.create(key, value, ttl);
+          ? await this.store.update(key, value, current.revision, write)
+          : await this.store.create(key, value, write);
       } catch (err) {
         if (!isSwarmError(err, "E_CONFLICT", "E_EXISTS") || attempt >= this.#maxAttempts) throw err;
       }
@@ -119,23 +126,27 @@ export class FencedStore {
   }
 
   /** Deletes the record at `key` unless it was written under a newer term (same checks as a write). */
-  async delete(key: string): Promise<void> {
+  async delete(key: string, opts: FencedReadOptions = {}): Promise<void> {
     const token = this.#leadership.assertLeader();
-    const current = await this.#current(key, token);
+    const current = await this.#current(key, token, opts.signal);
     if (!current) return;
-    await this.#checkTerm(key, token);
-    await this.store.delete(key, { expectedRevision: current.revision });
+    await this.#checkTerm(key, token, opts.signal);
+    await this.store.delete(key, { expectedRevision: current.revision, signal: opts.signal });
   }
 
-  async #current(key: string, token: number): Promise<FencedEntry | undefined> {
-    const current = await this.get(key);
+  async #current(
+    key: string,
+    token: number,
+    signal: AbortSignal | undefined,
+  ): Promise<FencedEntry | undefined> {
+    const current = await this.get(key, { signal });
     if (current && current.token > token) throw this.#fenced(key, token, current.token, "the record");
     return current;
   }
 
   /** Step 3, then step 1 again: the reads took time, and the lease is judged by the clock. */
-  async #checkTerm(key: string, token: number): Promise<void> {
-    const e = await this.store.get(this.#electionKey);
+  async #checkTerm(key: string, token: number, signal: AbortSignal | undefined): Promise<void> {
+    const e = await this.store.get(this.#electionKey, { signal });
     const current = e && readElection(e.value, e.revision)?.token;
     if (current !== token) throw this.#fenced(key, token, current, "the election");
     this.#leadership.assertLeader();

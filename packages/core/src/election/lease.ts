@@ -1,4 +1,4 @@
-import { type Clock, isSwarmError } from "@swarmlink/protocol";
+import { type Clock, isSwarmError, SwarmError } from "@swarmlink/protocol";
 import type { Entry, Store } from "@swarmlink/store";
 import type { ParsedElectOptions } from "./options.js";
 import { type ElectionRecord, encodeElection, readElection } from "./state.js";
@@ -20,7 +20,9 @@ export type Renewal = { kept: true; again: boolean } | { kept: false; entry: Ent
  * The store operations on one candidate's lease entry: acquire (`create`), renew (`update` on the
  * revision), release (`delete` on the revision). Each records when it was sent, which is what the
  * local lease is measured from. Failures other than the expected outcomes are thrown as they come
- * (`E_UNAVAILABLE`, `E_CLOSED`, …). Private to the election module.
+ * (`E_UNAVAILABLE`, `E_CLOSED`, …), and no call is awaited longer than a lease (`E_TIMEOUT`): by
+ * then its answer is moot, and a store that hangs must not stall the campaign or `close()`. Private
+ * to the election module.
  */
 export class Lease {
   /** When the last acquire or renew was sent, by the candidate's clock. */
@@ -52,7 +54,7 @@ export class Lease {
     try {
       // token 0: "the revision of this write", which only the store knows yet (see ElectionRecord).
       const value = encodeElection(this.record(0, sentAt, sentAt));
-      const rev = await this.#store.create(this.#key, value, { ttlMs: this.#o.leaseMs });
+      const rev = await this.#call((signal) => this.#store.create(this.#key, value, this.#ttl(signal)));
       return {
         token: rev,
         sinceMs: sentAt,
@@ -75,14 +77,16 @@ export class Lease {
     const sentAt = this.#sent();
     const value = encodeElection(this.record(term.token, term.sinceMs, sentAt));
     try {
-      const rev = await this.#store.update(this.#key, value, term.revision, { ttlMs: this.#o.leaseMs });
+      const rev = await this.#call((signal) =>
+        this.#store.update(this.#key, value, term.revision, this.#ttl(signal)),
+      );
       term.revision = Math.max(term.revision, rev);
       if (!term.ended) term.validUntilMs = Math.max(term.validUntilMs, this.#validUntil(sentAt));
       return { kept: true, again: false };
     } catch (err) {
       if (!isSwarmError(err, "E_CONFLICT")) throw err;
     }
-    const entry = await this.#store.get(this.#key);
+    const entry = await this.#call((signal) => this.#store.get(this.#key, { signal }));
     if (entry && this.owns(term, readElection(entry.value, entry.revision))) {
       term.revision = Math.max(term.revision, entry.revision);
       return { kept: true, again: true };
@@ -93,7 +97,8 @@ export class Lease {
   /** Deletes the lease if it is still at `term`'s revision; a lease someone else holds is left alone. */
   async release(term: Term): Promise<void> {
     try {
-      await this.#store.delete(this.#key, { expectedRevision: term.revision });
+      const expectedRevision = term.revision;
+      await this.#call((signal) => this.#store.delete(this.#key, { expectedRevision, signal }));
     } catch (err) {
       if (!isSwarmError(err, "E_CONFLICT")) throw err;
     }
@@ -102,6 +107,31 @@ export class Lease {
   /** Whether `record` is `term`'s (tokens are never reused, so the token decides). */
   owns(term: Term, record: ElectionRecord | undefined): boolean {
     return record?.token === term.token && record.holder === this.#base.holder;
+  }
+
+  /**
+   * Runs one store call with a signal that fires after `leaseMs` on the clock, and stops waiting
+   * then even if the store ignores the signal.
+   */
+  async #call<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const ac = new AbortController();
+    let timer: unknown;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = this.#clock.setTimeout(() => {
+        const err = new SwarmError("E_TIMEOUT", "store call outlived the lease", { key: this.#key });
+        ac.abort(err);
+        reject(err);
+      }, this.#o.leaseMs);
+    });
+    try {
+      return await Promise.race([fn(ac.signal), timedOut]);
+    } finally {
+      this.#clock.clearTimeout(timer);
+    }
+  }
+
+  #ttl(signal: AbortSignal): { ttlMs: number; signal: AbortSignal } {
+    return { ttlMs: this.#o.leaseMs, signal };
   }
 
   #sent(): number {

@@ -8,7 +8,12 @@ export { elect } from "./elect.js";
 export { TokenFence } from "./fence.js";
 export type { FencedValue } from "./fenced-record.js";
 export { decodeFenced, encodeFenced, FENCED_HEADER_BYTES, FENCED_MAGIC } from "./fenced-record.js";
-export type { FencedEntry, FencedStoreOptions, FencedWriteOptions } from "./fenced-store.js";
+export type {
+  FencedEntry,
+  FencedReadOptions,
+  FencedStoreOptions,
+  FencedWriteOptions,
+} from "./fenced-store.js";
 export { DEFAULT_FENCED_WRITE_ATTEMPTS, FencedStore } from "./fenced-store.js";
 export type { ElectOptions, ParsedElectOptions } from "./options.js";
 export {

@@ -181,6 +181,16 @@ describe("FencedStore", () => {
     assert.equal(text((await a.fenced.get("counter.c"))?.value), "6");
   });
 
+  it("gives up with E_ABORTED when the caller's signal has fired", async () => {
+    const a = candidate("a");
+    await settle();
+    const signal = AbortSignal.abort();
+    await assert.rejects(a.fenced.put("tasks.t4", bytes("x"), { signal }), (e) =>
+      isSwarmError(e, "E_ABORTED"),
+    );
+    assert.equal(await store.get("tasks.t4"), undefined);
+  });
+
   it("refuses a record that no fenced writer wrote with E_DECODE", async () => {
     const a = candidate("a");
     await settle();

@@ -83,6 +83,7 @@ export class Proc {
   readonly clock: Clock;
   readonly store: Store;
   #paused = false;
+  #clockPaused = false;
   #gate: Promise<void> = Promise.resolve();
   #open: () => void = () => {};
   #held: (() => void)[] = [];
@@ -93,8 +94,9 @@ export class Proc {
     this.store = faultyStore(inner, this);
   }
 
-  get paused(): boolean {
-    return this.#paused;
+  /** Whether its timers are held (SIGSTOP), not only its store calls. */
+  get clockPaused(): boolean {
+    return this.#clockPaused;
   }
 
   /** Timer callbacks that fell due while paused and have not run. */
@@ -102,7 +104,9 @@ export class Proc {
     return this.#held.length;
   }
 
-  pause(): void {
+  /** SIGSTOP (`"all"`), or a store that stops answering while the process runs on (`"store"`). */
+  pause(what: "all" | "store" = "all"): void {
+    this.#clockPaused = what === "all";
     if (this.#paused) return;
     this.#paused = true;
     this.#gate = new Promise((resolve) => {
@@ -112,6 +116,7 @@ export class Proc {
 
   resume(): void {
     this.#paused = false;
+    this.#clockPaused = false;
     this.#open();
     for (const fn of this.#held.splice(0)) fn();
   }
@@ -137,7 +142,8 @@ export class Proc {
 function pausableClock(shared: SimulatedClock, proc: Proc): Clock {
   return {
     now: () => shared.now(),
-    setTimeout: (fn, ms): TimerHandle => shared.setTimeout(() => (proc.paused ? proc.hold(fn) : fn()), ms),
+    setTimeout: (fn, ms): TimerHandle =>
+      shared.setTimeout(() => (proc.clockPaused ? proc.hold(fn) : fn()), ms),
     clearTimeout: (h) => shared.clearTimeout(h),
   };
 }
@@ -170,20 +176,29 @@ function faultyStore(inner: Store, proc: Proc): Store {
 }
 
 function gatedWatch(inner: Watch, proc: Proc): Watch {
+  let stop: () => void = () => {};
+  const stopped = new Promise<IteratorResult<Change>>((resolve) => {
+    stop = () => resolve({ value: undefined, done: true });
+  });
+  const end = () => {
+    stop();
+    inner.stop();
+  };
   return {
     initialized: inner.initialized,
     closed: inner.closed,
-    stop: () => inner.stop(),
+    stop: end,
     [Symbol.asyncIterator](): AsyncIterator<Change> {
       const it = inner[Symbol.asyncIterator]();
+      // A change that arrives while paused is held until resume; a stop ends the watch at once.
+      const next = async () => {
+        const r = await it.next();
+        return r.done ? r : proc.gate().then(() => r);
+      };
       return {
-        next: async () => {
-          const r = await it.next();
-          await proc.gate();
-          return r;
-        },
+        next: () => Promise.race([next(), stopped]),
         return: async () => {
-          inner.stop();
+          end();
           return { value: undefined, done: true };
         },
       };

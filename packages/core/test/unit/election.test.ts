@@ -170,6 +170,21 @@ describe("leader election on the memory store", () => {
     assert.ok(await store.get(kvKeys.election("dispatcher")), "the store still holds the lease then");
   });
 
+  it("waits no longer than a lease for a store that stops answering, so close() returns", async () => {
+    const { l: a, proc } = candidate("a");
+    await settle();
+    const { l: b } = candidate("b");
+    proc.pause("store"); // the process runs on; its store calls never return
+    await runUntil(clock, () => b.isLeader, LEASE + RENEW);
+    assert.equal(a.isLeader, false);
+    let closed = false;
+    const closing = a.close().then(() => {
+      closed = true;
+    });
+    await runUntil(clock, () => closed, 2 * LEASE);
+    await closing;
+  });
+
   it("waits for leadership, honours the signal, and refuses to wait after resigning", async () => {
     const { l: a } = candidate("a");
     const { l: b } = candidate("b");
