@@ -8,8 +8,10 @@ import { Redis } from "ioredis";
 import { type ElectionRecord, elect, readElection } from "../../src/election/mod.js";
 import type { Leadership } from "../../src/types.js";
 
-const LEASE_MS = 1000;
-const RENEW_MS = 250;
+// Short by default to keep the suite fast; measure the coordinator's defaults with
+// SWARMLINK_ELECTION_LEASE_MS=2000 SWARMLINK_ELECTION_RENEW_MS=500.
+const LEASE_MS = Number(process.env.SWARMLINK_ELECTION_LEASE_MS ?? 1000);
+const RENEW_MS = Number(process.env.SWARMLINK_ELECTION_RENEW_MS ?? 250);
 const GROUP = "failover";
 /** Room for scheduling and round trips on a loaded test machine, in ms. */
 const SLACK_MS = 250;
