@@ -20,6 +20,11 @@ import { type ElectOptions, parseElectOptions } from "./options.js";
  * that instant therefore reads `isLeader === false` on its first check after it resumes, before any
  * of its timers run; it gives the term up and campaigns again, and wins, if ever, with a new token.
  *
+ * `onChange` listeners hear every change of holder, token or `isLeader` as this candidate sees it
+ * (its own terms, and other candidates' through the watch); a listener that throws is ignored.
+ * `state()` names the last lease record seen, so right after a lapse it may still name this
+ * candidate, with `isLeader: false`, until the store confirms the lease is gone.
+ *
  * @param store - Where the lease lives; shared by every candidate of the group. Not closed by `close()`.
  * @param group - The election's name, an id (e.g. `"dispatcher"`).
  * @param candidateId - This candidate's id, unique within the group (e.g. the node id).
