@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { type Clock, KV_PREFIXES, parseKvKey, type TimerHandle } from "@swarmlink/protocol";
 import type { Change } from "@swarmlink/store";
 import { drainAgent } from "./drain.js";
@@ -29,6 +30,8 @@ export class LeaderDuties {
 
   constructor(parts: RouterParts) {
     this.#parts = parts;
+    // Each drain waits on this signal in a fetch or a delivery, plus the watch and the sweeper.
+    setMaxListeners(parts.opts.maxConcurrentDrains * 2 + 16, this.#ctl.signal);
     this.#sweeper = new Sweeper(parts, () => this.#queues(), this.#ctl.signal);
     this.#unsubscribe = parts.opts.directory.onPresence((e) => {
       if (e.status === "online" && (this.#mirror.get(e.agentId)?.entries.length ?? 0) > 0)

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { parseSubject, SwarmError, subjectPatterns, subjects, type TimerHandle } from "@swarmlink/protocol";
 import type { Msg, Subscription } from "@swarmlink/transport";
 import { handleSend, readSendRequest } from "./intake.js";
@@ -58,6 +59,8 @@ export class CommandRouter {
   /** @throws SwarmError `E_CONFIG` naming the offending option. */
   constructor(opts: CommandRouterOptions) {
     this.#opts = parseRouterOptions(opts);
+    // Every delivery in flight listens for the stop: as many listeners as requests, by design.
+    setMaxListeners(this.#opts.maxInFlight + 16, this.#ctl.signal);
     const { store, bus, clock, log } = this.#opts;
     const wire = { source: this.#opts.nodeId, clock };
     const graceMs = this.#opts.receiptGraceMs;
