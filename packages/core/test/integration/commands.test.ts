@@ -48,6 +48,15 @@ describe("commands on NATS and Redis", () => {
 
     await nats.restart();
     await eventually(
+      () =>
+        routerBus!.flush().then(
+          () => true,
+          () => false,
+        ),
+      "the router to reconnect",
+      15_000,
+    );
+    await eventually(
       async () =>
         (await routerBus!.streams.info(STREAMS.commands.name).catch(() => undefined))?.messages === 3,
       "the stream back with its 3 commands",
