@@ -15,6 +15,9 @@ const S = CommandReceiptState;
 /** What delivering one queued message led to: go on with the next, or stop draining for now. */
 type Step = "next" | "stop";
 
+/** How a drain ended: all delivered (or the agent went offline), or stopped by an unreachable agent or a Bus error. */
+export type DrainResult = "done" | "retry";
+
 /**
  * Delivers the commands queued for `agentId`, oldest first, one at a time (each waits for its reply
  * or timeout before the next goes), through a durable consumer on `SWARM_CMDS` filtered to the
@@ -25,13 +28,16 @@ type Step = "next" | "stop";
  * A consumer found with unacknowledged messages belongs to a drain that died (a crashed or deposed
  * leader): it is replaced, so its messages come again at once — at least once; the agent
  * de-duplicates by command id.
+ *
+ * Resolves `"retry"` when a delivery found nobody serving the agent's subjects (the directory may
+ * call it online before it subscribes) or the Bus failed: the caller tries again later.
  */
 export async function drainAgent(
   parts: RouterParts,
   agentId: string,
   signal: AbortSignal,
   isOnline: () => boolean,
-): Promise<void> {
+): Promise<DrainResult> {
   const { streams } = parts.opts.bus;
   const name = await consumerNameFor(agentId);
   const config = {
@@ -55,8 +61,9 @@ export async function drainAgent(
         continue;
       }
       empty = 0;
-      if ((await deliverQueued(parts, agentId, msg, signal)) === "stop") break;
+      if ((await deliverQueued(parts, agentId, msg, signal)) === "stop") return "retry";
     }
+    return "done";
   } finally {
     await parts.opts.bus.flush().catch(() => {});
     await streams.deleteConsumer(STREAMS.commands.name, name).catch((err: unknown) => {

@@ -6,8 +6,12 @@ import type { RouterParts } from "./parts.js";
 import { decodeQueueIndex, type QueueEntry } from "./queue-index.js";
 import { Sweeper } from "./sweeper.js";
 
-/** Pause before a failed watch or drain is tried again, in ms. */
+/** Pause before a failed watch or drain is tried again, in ms; doubled after each failed drain. */
 const RETRY_MS = 1000;
+/** Longest pause between two drain attempts, in ms. */
+const MAX_RETRY_MS = 30_000;
+/** Drain attempts in a row that may fail before the leader waits for the next presence event or command. */
+const MAX_DRAIN_RETRIES = 8;
 
 /**
  * What only the leader does: it mirrors every agent's queue index (a Store watch), drains an
@@ -21,6 +25,8 @@ export class LeaderDuties {
   readonly #mirror = new Map<string, { revision: number; entries: QueueEntry[] }>();
   readonly #running = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
+  /** Failed drains in a row, per agent (only agents with queued commands). */
+  readonly #retries = new Map<string, number>();
   /** Agents waiting for a drain slot, first come first served; at most one entry per agent. */
   readonly #waiting = new Set<string>();
   readonly #sweeper: Sweeper;
@@ -34,8 +40,9 @@ export class LeaderDuties {
     setMaxListeners(parts.opts.maxConcurrentDrains * 2 + 16, this.#ctl.signal);
     this.#sweeper = new Sweeper(parts, () => this.#queues(), this.#ctl.signal);
     this.#unsubscribe = parts.opts.directory.onPresence((e) => {
-      if (e.status === "online" && (this.#mirror.get(e.agentId)?.entries.length ?? 0) > 0)
-        this.#request(e.agentId);
+      if (e.status !== "online") return;
+      this.#retries.delete(e.agentId);
+      if ((this.#mirror.get(e.agentId)?.entries.length ?? 0) > 0) this.#request(e.agentId);
     });
     this.#watchDone = this.#watchLoop();
   }
@@ -112,25 +119,45 @@ export class LeaderDuties {
 
   #run(agentId: string): void {
     const { log } = this.#parts.opts;
-    const drained = drainAgent(this.#parts, agentId, this.#ctl.signal, () => this.#online(agentId)).then(
-      () => false,
+    const drained = drainAgent(this.#parts, agentId, this.#ctl.signal, () => this.#online(agentId)).catch(
       (err: unknown) => {
         if (!this.#ctl.signal.aborted) log.warn({ agentId, err }, "drain failed; trying again");
-        return true;
+        return "retry" as const;
       },
     );
     this.#running.set(
       agentId,
-      drained.then((failed) => {
+      drained.then((result) => {
         this.#running.delete(agentId);
-        if (failed) this.#later(() => this.#request(agentId), RETRY_MS);
-        else if (this.#again.delete(agentId)) this.#request(agentId);
+        if (result === "retry") this.#retry(agentId);
+        else this.#retries.delete(agentId);
+        if (this.#again.delete(agentId)) this.#request(agentId);
         const next = this.#waiting.values().next();
         if (!next.done) {
           this.#waiting.delete(next.value);
           this.#request(next.value);
         }
       }),
+    );
+  }
+
+  /** Drains again after a pause that doubles with each failure, while the agent is online. */
+  #retry(agentId: string): void {
+    const n = (this.#retries.get(agentId) ?? 0) + 1;
+    if (n > MAX_DRAIN_RETRIES) {
+      this.#retries.delete(agentId);
+      this.#parts.opts.log.warn(
+        { agentId },
+        "agent unreachable; its commands wait for the next presence change",
+      );
+      return;
+    }
+    this.#retries.set(agentId, n);
+    this.#later(
+      () => {
+        if (this.#online(agentId)) this.#request(agentId);
+      },
+      Math.min(RETRY_MS * 2 ** (n - 1), MAX_RETRY_MS),
     );
   }
 
