@@ -155,6 +155,19 @@ describe("commands to an offline agent", () => {
     assert.equal((await w.bus.streams.info(STREAMS.commands.name)).messages, 0, "superseded ones acked too");
   });
 
+  it("reach an agent the directory calls online before it serves its subjects, once it does", async () => {
+    const router = await w.router();
+    const agent = w.agent("amr-07", { dock: ok }, false);
+    w.directory.set("amr-07", "online"); // registered, not yet subscribed
+    const r = await w.client.send("amr-07", "dock", undefined, { ttlMs: 60_000 });
+    assert.equal(r.state, S.COMMAND_RECEIPT_STATE_QUEUED);
+    await eventually(() => router.stats().draining === 0, "a first drain that found nobody");
+    agent.connect();
+    w.clock.advance(1000); // the drain is tried again
+    await eventually(() => router.stats().replied === 1, "delivered on the retry");
+    assert.deepEqual(agent.names, ["dock"]);
+  });
+
   it("join the queue behind earlier ones even once the agent is online, so order holds", async () => {
     const router = await w.router({ isAuthority: () => false });
     const agent = w.agent("amr-07", { a: ok, b: ok }, false);
