@@ -17,6 +17,13 @@ local function now_ms()
 end
 local function change(maxlen, ...)
   local rev = redis.call('INCR', KEYS[1])
+  if rev == 1 then
+    -- A missing counter is a new store, or one whose data was lost (a restart without
+    -- persistence). Seeding from server time keeps revisions, and the fencing tokens made from
+    -- them, above any this store handed out before, as long as it averaged < 1000 writes per ms.
+    rev = now_ms() * 1000
+    redis.call('SET', KEYS[1], rev)
+  end
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, string.format('%d-0', rev), ...)
   return rev
 end
