@@ -1,21 +1,30 @@
 import type { Point } from "../types.js";
 
-/** Cell coordinates are clamped to ±2^25 so that a cell packs into one safe integer key. */
-const SPAN = 2 ** 25;
+/**
+ * Cell coordinates are clamped to ±2^14 so that a cell packs into a key below 2^30: a small
+ * integer, which a Map hashes fast (a larger number is a heap double, several times slower). With
+ * 10 m cells that spans ±163 km; agents beyond share the edge cells, which stays correct (exact
+ * distances decide) but slower.
+ */
+const SPAN = 2 ** 14;
+const ROW = 2 ** 15;
 const clampCell = (c: number): number => Math.max(-SPAN, Math.min(SPAN - 1, c));
-const keyOf = (cx: number, cy: number): number => (cx + SPAN) * 2 ** 26 + (cy + SPAN);
+const keyOf = (cx: number, cy: number): number => (cx + SPAN) * ROW + (cy + SPAN);
 
-/** A hit of a spatial search: an id and its squared distance to the query point (0 for a box). */
+/** A hit of a spatial search: an id and its squared distance to the query point. */
 export interface GridHit {
   id: string;
   d2: number;
 }
 
+/** One agent on the grid: where it is, its cell, and its slot in that cell's array. */
 interface Placed {
+  readonly id: string;
   x: number;
   y: number;
   cx: number;
   cy: number;
+  slot: number;
 }
 
 /**
@@ -23,11 +32,12 @@ interface Placed {
  * visit only the cells they overlap; k-nearest visits rings of cells outwards from the query point
  * and stops once no unvisited cell can hold anything nearer than the k-th found. Whenever visiting
  * cells would cost more than visiting every occupied cell (a huge radius, a sparse fleet far apart),
- * the search walks the occupied cells instead, so no query costs more than about a full scan.
+ * the search walks the occupied cells instead, so no query costs more than about a full scan. Cells
+ * hold their agents' coordinates inline, so a search reads no map per agent.
  */
 export class SpatialGrid {
   readonly cellSizeM: number;
-  #cells = new Map<number, Set<string>>();
+  #cells = new Map<number, Placed[]>();
   #placed = new Map<string, Placed>();
 
   constructor(cellSizeM: number) {
@@ -58,34 +68,41 @@ export class SpatialGrid {
       old.y = p.y;
       return;
     }
-    if (old) this.#unlink(id, old);
-    this.#placed.set(id, { x: p.x, y: p.y, cx, cy });
+    if (old) this.#unlink(old);
+    const placed = old ?? { id, x: 0, y: 0, cx, cy, slot: 0 };
+    Object.assign(placed, { x: p.x, y: p.y, cx, cy });
+    this.#placed.set(id, placed);
     const key = keyOf(cx, cy);
     const cell = this.#cells.get(key);
-    if (cell) cell.add(id);
-    else this.#cells.set(key, new Set([id]));
+    if (cell) {
+      placed.slot = cell.length;
+      cell.push(placed);
+    } else {
+      placed.slot = 0;
+      this.#cells.set(key, [placed]);
+    }
   }
 
   delete(id: string): void {
     const old = this.#placed.get(id);
     if (!old) return;
-    this.#unlink(id, old);
+    this.#unlink(old);
     this.#placed.delete(id);
   }
 
-  /** Calls `visit` for every agent within `radius` of (x, y), in no particular order. */
-  within(x: number, y: number, radius: number, visit: (hit: GridHit) => void): void {
+  /** Calls `visit` for every agent within `radius` of (x, y), with its squared distance, in no order. */
+  within(x: number, y: number, radius: number, visit: (id: string, d2: number) => void): void {
     const r2 = radius * radius;
-    this.#scan(x - radius, y - radius, x + radius, y + radius, (id, p) => {
+    this.#scan(x - radius, y - radius, x + radius, y + radius, (p) => {
       const d2 = (p.x - x) ** 2 + (p.y - y) ** 2;
-      if (d2 <= r2) visit({ id, d2 });
+      if (d2 <= r2) visit(p.id, d2);
     });
   }
 
   /** Calls `visit` for every agent inside the box (edges included), in no particular order. */
-  inBox(minX: number, minY: number, maxX: number, maxY: number, visit: (hit: GridHit) => void): void {
-    this.#scan(minX, minY, maxX, maxY, (id, p) => {
-      if (p.x >= minX && p.x <= maxX && p.y >= minY && p.y <= maxY) visit({ id, d2: 0 });
+  inBox(minX: number, minY: number, maxX: number, maxY: number, visit: (id: string) => void): void {
+    this.#scan(minX, minY, maxX, maxY, (p) => {
+      if (p.x >= minX && p.x <= maxX && p.y >= minY && p.y <= maxY) visit(p.id);
     });
   }
 
@@ -98,10 +115,9 @@ export class SpatialGrid {
     const s = this.cellSizeM;
     const pcx = this.#cell(x);
     const pcy = this.#cell(y);
-    const consider = (id: string) => {
-      const p = this.#placed.get(id)!;
+    const consider = (p: Placed) => {
       const d2 = (p.x - x) ** 2 + (p.y - y) ** 2;
-      if (best.wants(id, d2) && accept(id)) best.add(id, d2);
+      if (best.wants(p.id, d2) && accept(p.id)) best.add(p.id, d2);
     };
     // After ring r, anything unvisited is farther than r * s. The margin keeps rounding (squares of
     // tiny or huge numbers) from cutting the search short: a tie there must still be visited.
@@ -110,10 +126,9 @@ export class SpatialGrid {
       const ringCells = r === 0 ? 1 : 8 * r;
       if (ringCells > budget) {
         // Cheaper to finish by walking the occupied cells beyond this ring.
-        for (const [key, cell] of this.#cells) {
-          const cx = Math.floor(key / 2 ** 26) - SPAN;
-          const cy = (key % 2 ** 26) - SPAN;
-          if (Math.max(Math.abs(cx - pcx), Math.abs(cy - pcy)) >= r) for (const id of cell) consider(id);
+        for (const cell of this.#cells.values()) {
+          const { cx, cy } = cell[0]!;
+          if (Math.max(Math.abs(cx - pcx), Math.abs(cy - pcy)) >= r) for (const p of cell) consider(p);
         }
         break;
       }
@@ -128,18 +143,24 @@ export class SpatialGrid {
     return clampCell(Math.floor(v / this.cellSizeM));
   }
 
-  #unlink(id: string, p: Placed): void {
+  /** Takes `p` out of its cell's array (swapping the last one into its slot). */
+  #unlink(p: Placed): void {
     const key = keyOf(p.cx, p.cy);
     const cell = this.#cells.get(key);
-    cell?.delete(id);
-    if (cell?.size === 0) this.#cells.delete(key);
+    if (!cell) return;
+    const last = cell.pop()!;
+    if (last !== p) {
+      cell[p.slot] = last;
+      last.slot = p.slot;
+    }
+    if (cell.length === 0) this.#cells.delete(key);
   }
 
-  #ring(pcx: number, pcy: number, r: number, visit: (id: string) => void): void {
+  #ring(pcx: number, pcy: number, r: number, visit: (p: Placed) => void): void {
     const each = (cx: number, cy: number) => {
       if (cx < -SPAN || cx >= SPAN || cy < -SPAN || cy >= SPAN) return;
       const cell = this.#cells.get(keyOf(cx, cy));
-      if (cell) for (const id of cell) visit(id);
+      if (cell) for (const p of cell) visit(p);
     };
     if (r === 0) {
       each(pcx, pcy);
@@ -156,28 +177,23 @@ export class SpatialGrid {
   }
 
   /** Visits every agent in a cell overlapping the rectangle (the caller checks exact bounds). */
-  #scan(
-    minX: number,
-    minY: number,
-    maxX: number,
-    maxY: number,
-    visit: (id: string, p: Placed) => void,
-  ): void {
+  #scan(minX: number, minY: number, maxX: number, maxY: number, visit: (p: Placed) => void): void {
     if (!(minX <= maxX && minY <= maxY)) return;
     const x0 = this.#cell(minX);
     const x1 = this.#cell(maxX);
     const y0 = this.#cell(minY);
     const y1 = this.#cell(maxY);
     if ((x1 - x0 + 1) * (y1 - y0 + 1) > this.#cells.size) {
-      for (const [id, p] of this.#placed) {
-        if (p.cx >= x0 && p.cx <= x1 && p.cy >= y0 && p.cy <= y1) visit(id, p);
+      for (const cell of this.#cells.values()) {
+        const { cx, cy } = cell[0]!;
+        if (cx >= x0 && cx <= x1 && cy >= y0 && cy <= y1) for (const p of cell) visit(p);
       }
       return;
     }
     for (let cx = x0; cx <= x1; cx++) {
       for (let cy = y0; cy <= y1; cy++) {
         const cell = this.#cells.get(keyOf(cx, cy));
-        if (cell) for (const id of cell) visit(id, this.#placed.get(id)!);
+        if (cell) for (const p of cell) visit(p);
       }
     }
   }

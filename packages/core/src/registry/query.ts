@@ -49,7 +49,7 @@ export function runQuery<A extends AgentRecord>(view: QueryView<A>, q: AgentQuer
       }
       hits = best.sorted();
     } else {
-      hits = view.grid.nearest(x, y, k, acceptAll);
+      hits = view.grid.nearest(x, y, k, (id) => acceptAll(id) !== undefined);
     }
     const found = hits.map((h) => view.get(h.id)!);
     return q.limit !== undefined ? found.slice(0, q.limit) : found;
@@ -58,13 +58,17 @@ export function runQuery<A extends AgentRecord>(view: QueryView<A>, q: AgentQuer
   const out: A[] = [];
   const spatial = spatialEstimate(view.grid, q);
   if (spatial !== undefined && (!driver || spatial < driver.size)) {
-    const take = (h: GridHit) => {
-      if (acceptAll(h.id)) out.push(view.get(h.id)!);
+    const take = (id: string) => {
+      const a = acceptAll(id);
+      if (a) out.push(a);
     };
     if (q.near) view.grid.within(q.near.x, q.near.y, q.near.radius, take);
     else view.grid.inBox(q.box!.minX, q.box!.minY, q.box!.maxX, q.box!.maxY, take);
   } else if (driver) {
-    for (const id of driver) if (acceptRest(id)) out.push(view.get(id)!);
+    for (const id of driver) {
+      const a = acceptRest(id);
+      if (a) out.push(a);
+    }
   } else {
     for (const a of view.all()) if (acceptRest(a.id)) out.push(a);
   }
@@ -72,30 +76,31 @@ export function runQuery<A extends AgentRecord>(view: QueryView<A>, q: AgentQuer
   return q.limit !== undefined && out.length > q.limit ? out.slice(0, q.limit) : out;
 }
 
-/** Every filter except the driver set, as one predicate over ids. */
+/** The filters (but the sets left out), as one check: the agent if it passes, else undefined. */
 function acceptor<A extends AgentRecord>(
   view: QueryView<A>,
   q: AgentQuery,
   others: ReadonlySet<string>[],
   statuses: PresenceState[] | undefined,
-): (id: string) => boolean {
+): (id: string) => A | undefined {
   const attrs = Object.entries(q.attributes ?? {});
   const multiStatus = statuses && statuses.length > 1 ? new Set(statuses) : undefined;
   const { near, box } = q;
   const r2 = near ? near.radius * near.radius : 0;
   return (id) => {
-    for (const set of others) if (!set.has(id)) return false;
+    for (const set of others) if (!set.has(id)) return undefined;
     const a = view.get(id);
-    if (!a) return false;
-    if (multiStatus && !multiStatus.has(a.status)) return false;
-    for (const [k, v] of attrs) if (!Object.hasOwn(a.attributes, k) || a.attributes[k] !== v) return false;
+    if (!a) return undefined;
+    if (multiStatus && !multiStatus.has(a.status)) return undefined;
+    for (const [k, v] of attrs)
+      if (!Object.hasOwn(a.attributes, k) || a.attributes[k] !== v) return undefined;
     if (near || box || q.nearest) {
       const p = a.position;
-      if (!p) return false;
-      if (near && (p.x - near.x) ** 2 + (p.y - near.y) ** 2 > r2) return false;
-      if (box && (p.x < box.minX || p.x > box.maxX || p.y < box.minY || p.y > box.maxY)) return false;
+      if (!p) return undefined;
+      if (near && (p.x - near.x) ** 2 + (p.y - near.y) ** 2 > r2) return undefined;
+      if (box && (p.x < box.minX || p.x > box.maxX || p.y < box.minY || p.y > box.maxY)) return undefined;
     }
-    return true;
+    return a;
   };
 }
 
