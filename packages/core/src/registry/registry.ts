@@ -1,3 +1,4 @@
+import { setImmediate as yieldTurn } from "node:timers/promises";
 import {
   isSwarmError,
   KV_PREFIXES,
@@ -24,6 +25,9 @@ import {
   REGISTRY_QUEUE,
   type RegistryOptions,
 } from "./options.js";
+
+/** Most event-loop turns `start()` waits for the initial snapshot to land in the index. */
+const SNAPSHOT_TURNS = 1000;
 
 /** Wait before re-opening a failed Store watch, in ms. */
 export const WATCH_RETRY_MS = 1000;
@@ -89,6 +93,8 @@ export class Registry {
   #following: Promise<void> | undefined;
   #retry: { timer: TimerHandle; wake: () => void } | undefined;
   #state: "new" | "started" | "stopped" = "new";
+  /** Store changes applied so far (to tell when the initial snapshot has drained). */
+  #applied = 0;
 
   /** @throws SwarmError `E_CONFIG` naming the field of a bad option. */
   constructor(opts: RegistryOptions) {
@@ -120,7 +126,8 @@ export class Registry {
 
   /**
    * Subscribes to the registry's subjects, starts following the Store and the sweeper. Resolves
-   * once the Store watch is live; the existing records land in the index right after.
+   * once the Store watch is live and the records it held are in the index (so the directory is
+   * populated when `start()` returns).
    *
    * @throws SwarmError from the Bus or the Store (then nothing stays subscribed); `E_CLOSED` when
    * called after `stop()`.
@@ -136,6 +143,7 @@ export class Registry {
       const watch = this.#openWatch();
       this.#following = this.#follow(watch);
       await watch.initialized;
+      await this.#snapshotApplied();
       this.#authority.start();
     } catch (err) {
       await this.stop();
@@ -212,7 +220,10 @@ export class Registry {
     let watch = first;
     for (;;) {
       try {
-        for await (const change of watch) this.#index.applyChange(change);
+        for await (const change of watch) {
+          this.#applied++;
+          this.#index.applyChange(change);
+        }
         return;
       } catch (err) {
         if (this.#stopped || isSwarmError(err, "E_CLOSED")) return;
@@ -230,6 +241,18 @@ export class Registry {
         this.#opts.log.error({ err }, "agent watch cannot be re-opened");
         return;
       }
+    }
+  }
+
+  /**
+   * Waits until a turn of the event loop passes with no change applied: the snapshot a live watch
+   * has queued is then in the index. Bounded, in case the Store never goes quiet.
+   */
+  async #snapshotApplied(): Promise<void> {
+    let seen = -1;
+    for (let turn = 0; turn < SNAPSHOT_TURNS && seen !== this.#applied; turn++) {
+      seen = this.#applied;
+      await yieldTurn();
     }
   }
 

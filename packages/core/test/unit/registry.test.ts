@@ -204,13 +204,16 @@ describe("Registry registration", () => {
     const n1 = await w.node();
     for (let i = 0; i < 20; i++)
       await registerAgent(w.bus, { id: `a${i}`, capabilities: ["lift"] }, { clock: w.clock });
-    const n2 = await w.node({ isAuthority: () => false });
+    const n2 = new Registry({ bus: w.bus, store: w.store, clock: w.clock, isAuthority: () => false });
+    await n2.start();
+    assert.equal(n2.directory.size, 20, "start() resolves with the Store's records in the index");
     for (let i = 20; i < 40; i++)
       await registerAgent(w.bus, { id: `a${i}`, capabilities: ["lift"] }, { clock: w.clock });
     await until(() => n2.directory.size === 40);
     const ids = (r: Registry) =>
       r.directory.query({ capabilities: ["lift"] }).map((a) => `${a.id}@${a.epoch}/${a.seq}`);
     assert.deepEqual(ids(n2), ids(n1));
+    await n2.stop();
   });
 
   it("refuses bad options with E_CONFIG naming the field", () => {
