@@ -139,7 +139,8 @@ export class PresenceAuthority {
     const silent = this.silentMs(a, now);
     if (a.status === "online" && silent >= suspectAfterMs) return "suspect";
     if (a.status === "suspect" && silent >= offlineAfterMs) return "offline";
-    if (a.status === "suspect" && silent < suspectAfterMs) return "online";
+    // Back online only on evidence (a heartbeat heard since), never because of the grace.
+    if (a.status === "suspect" && now - a.lastSeenMs < suspectAfterMs) return "online";
     return undefined;
   }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { kvKeys } from "@swarmlink/protocol";
+import { elect } from "../../src/election/mod.js";
 import { type Registry, SimulatedAgent } from "../../src/registry/mod.js";
 import type { PresenceEvent } from "../../src/types.js";
 import { advance, until, World } from "./registry-helpers.js";
@@ -163,6 +164,26 @@ describe("Registry presence", () => {
     await until(() => n2.directory.get("amr-1")!.status === "offline");
     assert.equal(n2.stats().transitions, 0);
     assert.equal(n1.stats().transitions, 2);
+  });
+
+  it("takes its authority from a Leadership: the elected node sweeps, and its successor after it resigns", async () => {
+    const l1 = elect(w.store, "coordinator", "n1", { clock: w.clock });
+    await until(() => l1.isLeader, w.clock);
+    const l2 = elect(w.store, "coordinator", "n2", { clock: w.clock });
+    const n1 = await w.node({ ...TIMING, leadership: l1 });
+    const n2 = await w.node({ ...TIMING, leadership: l2 });
+    const a = agent("amr-1");
+    await a.register();
+    await advance(w.clock, 4000);
+    assert.equal(n1.directory.get("amr-1")!.status, "suspect");
+    assert.deepEqual([n1.stats().transitions, n2.stats().transitions], [1, 0]);
+    await l1.resign();
+    await until(() => l2.isLeader, w.clock);
+    await advance(w.clock, TIMING.offlineAfterMs + 1000); // silence counts from the hand-over
+    assert.equal(n2.directory.get("amr-1")!.status, "offline");
+    assert.deepEqual([n1.stats().transitions, n2.stats().transitions], [1, 1]);
+    await l1.close();
+    await l2.close();
   });
 
   it("gives agents one suspectAfterMs of grace after a failover", async () => {
