@@ -1,0 +1,81 @@
+import { type Task, TaskStrategy } from "@swarmlink/protocol";
+import type { AgentDirectory, AgentRecord, Point } from "../types.js";
+import type { TaskRecord } from "./record.js";
+
+/** Tasks in the order they are served: higher `priority` first, then older, then by id. */
+export function byUrgency(a: TaskRecord, b: TaskRecord): number {
+  return (
+    b.task.priority - a.task.priority ||
+    a.createdMs - b.createdMs ||
+    (a.task.id < b.task.id ? -1 : a.task.id > b.task.id ? 1 : 0)
+  );
+}
+
+/** Where the work is, in the site frame; undefined without a cartesian position. */
+export function taskPoint(task: Task): Point | undefined {
+  const c = task.position?.cartesian;
+  if (!c) return undefined;
+  const p = { x: c.x ?? 0, y: c.y ?? 0, z: c.z ?? 0 };
+  return Number.isFinite(p.x) && Number.isFinite(p.y) && Number.isFinite(p.z) ? p : undefined;
+}
+
+/** Whether `agent` has a credit no task holds. */
+export function hasFreeCredit(agent: AgentRecord, load: (agentId: string) => number): boolean {
+  return agent.credits - load(agent.id) > 0;
+}
+
+/**
+ * The agents that could run `task` at all: online, with every capability and attribute it asks
+ * for, with credits. For `direct`, only the target.
+ */
+export function capableAgents(task: Task, directory: AgentDirectory): AgentRecord[] {
+  if (task.strategy === TaskStrategy.TASK_STRATEGY_DIRECT) {
+    const a = directory.get(task.targetAgentId);
+    return a && a.status === "online" && a.credits > 0 && fits(task, a) ? [a] : [];
+  }
+  return directory
+    .query({ capabilities: [...task.capabilities], attributes: { ...task.attributes }, status: "online" })
+    .filter((a) => a.credits > 0 && fits(task, a));
+}
+
+/**
+ * The `queue` choice among `agents`: one with a free credit, least loaded (tasks held / credits),
+ * then nearest to `at` (agents without a position after those with one), then by id; undefined when
+ * none has a free credit.
+ */
+export function pickLeastLoaded(
+  agents: readonly AgentRecord[],
+  load: (agentId: string) => number,
+  at: Point | undefined,
+): AgentRecord | undefined {
+  let best: { agent: AgentRecord; load: number; distance: number } | undefined;
+  for (const agent of agents) {
+    const l = load(agent.id);
+    if (agent.credits - l <= 0) continue;
+    const c = { agent, load: l, distance: distance(at, agent.position) };
+    if (!best || better(c, best)) best = c;
+  }
+  return best?.agent;
+}
+
+type Choice = { agent: AgentRecord; load: number; distance: number };
+
+function better(a: Choice, b: Choice): boolean {
+  // load / credits compared exactly, by cross-multiplying.
+  const ratio = a.load * b.agent.credits - b.load * a.agent.credits;
+  if (ratio !== 0) return ratio < 0;
+  if (a.distance !== b.distance) return a.distance < b.distance;
+  return a.agent.id < b.agent.id;
+}
+
+function distance(at: Point | undefined, p: Point | undefined): number {
+  if (!at || !p) return Number.POSITIVE_INFINITY;
+  return Math.hypot(at.x - p.x, at.y - p.y, (at.z ?? 0) - (p.z ?? 0));
+}
+
+/** The task's own check, whatever the directory's query did: capabilities and attributes hold. */
+function fits(task: Task, a: AgentRecord): boolean {
+  for (const c of task.capabilities) if (!a.capabilities.includes(c)) return false;
+  for (const [k, v] of Object.entries(task.attributes)) if (a.attributes[k] !== v) return false;
+  return true;
+}

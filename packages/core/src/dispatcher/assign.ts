@@ -1,0 +1,247 @@
+import { isSwarmError, subjects, TaskState, TaskStrategy, toSwarmError } from "@swarmlink/protocol";
+import { envelopeBytes, readReply } from "../tasks/wire.js";
+import type { AgentRecord } from "../types.js";
+import { byUrgency, capableAgents, hasFreeCredit, pickLeastLoaded, taskPoint } from "./allocate.js";
+import type { TermContext } from "./context.js";
+import { accept, award, failAttempt, isWaiting, offer, unoffer } from "./lifecycle.js";
+import { type ErrorInfo, errorInfo, type TaskRecord, taskForAttempt } from "./record.js";
+
+/** How an award request ended. */
+interface Answer {
+  accepted: boolean;
+  reason: string;
+  error?: ErrorInfo | undefined;
+  /** No answer came: the agent may have taken it; tell it to stop. */
+  silent: boolean;
+}
+
+/**
+ * Allocates waiting tasks and runs their awards, for one term. `pump()` walks the waiting tasks in
+ * urgency order and, for each, picks an agent and takes one of its credits synchronously, before
+ * anything is awaited: two tasks can never both take an agent's last credit. The award is then
+ * written (AWARDED, attempt + 1) and only then sent, so every award an agent can receive is in the
+ * Store first.
+ */
+export class Assigner {
+  #ctx: TermContext;
+  /** Tasks this term is allocating or awarding right now. */
+  #busy = new Set<string>();
+  #scheduled = false;
+  /** Agents each task failed on, this term. */
+  #avoid = new Map<string, Set<string>>();
+
+  constructor(ctx: TermContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Whether the task's award (or auction) is in flight here. */
+  busy(taskId: string): boolean {
+    return this.#busy.has(taskId);
+  }
+
+  /** Allocates soon: several calls in one turn make one pass. */
+  pump(): void {
+    if (this.#scheduled || this.#ctx.signal.aborted) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#pass();
+    });
+  }
+
+  #pass(): void {
+    const { o, table, credits, signal } = this.#ctx;
+    if (signal.aborted) return;
+    const now = o.clock.now();
+    const load = (id: string) => credits.load(id);
+    const waiting = table
+      .active()
+      .filter((r) => isWaiting(r) && !this.#busy.has(r.task.id) && r.notBeforeMs <= now)
+      .filter((r) => !(r.task.deadlineMs > 0 && r.task.deadlineMs <= now))
+      .sort(byUrgency);
+    const seen = new Map<string, AgentRecord[]>();
+    for (const r of waiting) {
+      const agents = this.#capable(r, seen);
+      if (!agents.some((a) => hasFreeCredit(a, load))) continue;
+      const id = r.task.id;
+      if (r.task.strategy === TaskStrategy.TASK_STRATEGY_AUCTION && o.auction) {
+        this.#busy.add(id);
+        void this.#auction(
+          id,
+          agents.filter((a) => hasFreeCredit(a, load)).map((a) => a.id),
+        );
+        continue;
+      }
+      const chosen = this.#pick(id, agents, r);
+      if (!chosen) continue;
+      credits.hold(chosen.id, id);
+      this.#busy.add(id);
+      void this.#award(id, chosen.id, r).finally(() => this.#done(id));
+    }
+  }
+
+  /**
+   * Remembers that an attempt of the task failed on `agentId`: later attempts go elsewhere when
+   * another agent can take them (an agent that refuses, say, because its fence has seen a newer
+   * leader, would otherwise be chosen again and again).
+   */
+  avoid(taskId: string, agentId: string): void {
+    const set = this.#avoid.get(taskId) ?? new Set<string>();
+    set.add(agentId);
+    this.#avoid.set(taskId, set);
+  }
+
+  /** Forgets what `avoid` remembered of a finished task. */
+  forget(taskId: string): void {
+    this.#avoid.delete(taskId);
+  }
+
+  /** The queue choice, preferring agents the task has not failed on. */
+  #pick(id: string, agents: AgentRecord[], r: TaskRecord): AgentRecord | undefined {
+    const load = (a: string) => this.#ctx.credits.load(a);
+    const at = taskPoint(r.task);
+    const avoid = this.#avoid.get(id);
+    const fresh = avoid ? agents.filter((a) => !avoid.has(a.id)) : agents;
+    return pickLeastLoaded(fresh, load, at) ?? (avoid ? pickLeastLoaded(agents, load, at) : undefined);
+  }
+
+  /** Capable agents, asked of the directory once per pass per requirement. */
+  #capable(r: TaskRecord, seen: Map<string, AgentRecord[]>): AgentRecord[] {
+    const t = r.task;
+    const key =
+      t.strategy === TaskStrategy.TASK_STRATEGY_DIRECT
+        ? `direct\u0000${t.targetAgentId}\u0000${JSON.stringify([t.capabilities, t.attributes])}`
+        : JSON.stringify([[...t.capabilities].sort(), Object.entries(t.attributes).sort()]);
+    let agents = seen.get(key);
+    if (!agents) {
+      agents = capableAgents(t, this.#ctx.o.directory);
+      seen.set(key, agents);
+    }
+    return agents;
+  }
+
+  #done(id: string): void {
+    this.#busy.delete(id);
+    const { table, credits } = this.#ctx;
+    const cur = table.get(id);
+    if (cur) credits.sync(cur);
+    else credits.drop(id);
+    this.#ctx.arm(id);
+    this.#ctx.pump();
+  }
+
+  /** Writes the award, sends it, and records the answer. Never rejects. */
+  async #award(id: string, agentId: string, waited: TaskRecord): Promise<void> {
+    const { o, table, stats, signal } = this.#ctx;
+    let rec: TaskRecord | undefined;
+    try {
+      rec = await table.apply(id, (r) => award(r, agentId, o.clock.now()));
+    } catch (err) {
+      this.#ctx.failed(err, "award not written", { taskId: id, agentId });
+      return;
+    }
+    if (!rec || signal.aborted) return;
+    stats.awards++;
+    stats.latency(Math.max(0, rec.updatedMs - Math.max(waited.createdMs, waited.notBeforeMs)));
+    o.log.debug({ taskId: id, agentId, attempt: rec.attempts }, "task awarded");
+    const answer = await this.#ask(rec);
+    if (signal.aborted) return;
+    const attempt = rec.attempts;
+    try {
+      if (answer.accepted) {
+        await table.apply(id, (r) => accept(r, attempt, o.clock.now()));
+        return;
+      }
+      const failedRec = await table.apply(id, (r) =>
+        failAttempt(
+          r,
+          attempt,
+          { reason: answer.reason, error: answer.error },
+          o.clock.now(),
+          this.#ctx.policy,
+        ),
+      );
+      if (failedRec && answer.silent) this.#ctx.cancelOn(agentId, id, answer.reason);
+    } catch (err) {
+      this.#ctx.failed(err, "award answer not recorded", { taskId: id, agentId });
+    }
+  }
+
+  /** Sends the award request; whatever happens, says whether it was accepted. */
+  async #ask(rec: TaskRecord): Promise<Answer> {
+    const { o, token, signal } = this.#ctx;
+    const agentId = rec.assignee;
+    const payload = {
+      taskId: rec.task.id,
+      agentId,
+      fencingToken: token,
+      coordinatorId: o.coordinatorId,
+      attempt: rec.attempts,
+      deadlineMs: rec.task.deadlineMs,
+      task: taskForAttempt(rec.task, rec.attempts),
+    };
+    try {
+      const data = envelopeBytes("swarmlink.v1.Award", payload, o.coordinatorId, o.clock);
+      const reply = await o.bus.request(subjects.agentTaskAward(agentId), data, {
+        timeout: o.acceptTimeoutMs,
+        signal,
+      });
+      const result = readReply(reply.data, "swarmlink.v1.TaskResult");
+      if (result.state === TaskState.TASK_STATE_ACCEPTED)
+        return { accepted: true, reason: "", silent: false };
+      const code = result.error?.code ? ` (${result.error.code})` : "";
+      const error = errorInfo(result.error);
+      return { accepted: false, reason: `award refused by ${agentId}${code}`, error, silent: false };
+    } catch (err) {
+      const e = toSwarmError(err);
+      const silent = isSwarmError(e, "E_TIMEOUT");
+      const reason = `no acceptance of the award from ${agentId} (${e.code})`;
+      return { accepted: false, reason, error: { code: e.code, message: e.message, context: {} }, silent };
+    }
+  }
+
+  /** Contract net: offer, collect bids, award the cheapest; queue if nobody bids. Never rejects. */
+  async #auction(id: string, candidates: string[]): Promise<void> {
+    const { o, table, credits, stats, signal } = this.#ctx;
+    let awarded = false;
+    try {
+      const rec = (await table.apply(id, (r) => offer(r, o.clock.now()))) ?? table.get(id);
+      if (!rec || rec.state !== TaskState.TASK_STATE_OFFERED || signal.aborted) return;
+      stats.auctions++;
+      const outcome = await o.auction!({
+        bus: o.bus,
+        task: taskForAttempt(rec.task, rec.attempts + 1),
+        candidates,
+        ...(o.bidWindowMs === undefined ? {} : { windowMs: o.bidWindowMs }),
+        coordinatorId: o.coordinatorId,
+        round: rec.attempts + 1,
+        clock: o.clock,
+        signal,
+      });
+      if (signal.aborted) return;
+      const load = (a: string) => credits.load(a);
+      const bidders = [outcome.winner, ...outcome.bids.map((b) => b.agentId)];
+      let chosen = bidders
+        .map((a) => (a === undefined ? undefined : o.directory.get(a)))
+        .find((a) => a !== undefined && a.status === "online" && hasFreeCredit(a, load));
+      if (!chosen) {
+        stats.auctionFallbacks++;
+        chosen = this.#pick(id, capableAgents(rec.task, o.directory), rec);
+      }
+      if (!chosen) return;
+      credits.hold(chosen.id, id);
+      awarded = true;
+      o.log.debug({ taskId: id, agentId: chosen.id, cost: outcome.cost }, "auction decided");
+      await this.#award(id, chosen.id, rec);
+    } catch (err) {
+      this.#ctx.failed(err, "auction failed", { taskId: id });
+    } finally {
+      if (!awarded && !signal.aborted) {
+        await table
+          .apply(id, (r) => unoffer(r, o.clock.now()))
+          .catch((err) => this.#ctx.failed(err, "unoffer"));
+      }
+      this.#done(id);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import { decodeEnvelope, isSwarmError, isValidId, type Task, unwrapAs } from "@swarmlink/protocol";
+import type { MessageStream, StreamMsg } from "@swarmlink/transport";
+import { taskProblem } from "../tasks/spec.js";
+import { TASKS_STREAM } from "../tasks/wire.js";
+import type { TermContext } from "./context.js";
+import { reject } from "./lifecycle.js";
+import { DEFAULT_INTAKE_MAX_IN_FLIGHT, INTAKE_CONSUMER } from "./options.js";
+import { newRecord } from "./record.js";
+
+/** Submissions buffered ahead of the intake loop (the consumer refills at 75%). */
+const INTAKE_BUFFER = 32;
+/** Wait before consuming again after the stream failed, in ms; and before a submission whose record could not be written is redelivered. */
+const INTAKE_RETRY_MS = 1000;
+
+/**
+ * Takes submissions from `SWARM_TASKS` (durable consumer `dispatcher`), one at a time, for one term:
+ * writes the task's record (QUEUED, or DEAD_LETTERED with the reason if the task is malformed) and
+ * only then acks. A crash between the two redelivers the submission; the record, which exists by
+ * then, makes the repeat a no-op ("exists" → ack). Submissions that are not a Task Envelope at all
+ * are terminated and counted (`malformed`).
+ */
+export class Intake {
+  #ctx: TermContext;
+  #stream: MessageStream | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(ctx: TermContext) {
+    this.#ctx = ctx;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Stops consuming; resolves once the submission in hand is settled. */
+  async stop(): Promise<void> {
+    this.#stream?.stop();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const { o, signal } = this.#ctx;
+    while (!signal.aborted) {
+      try {
+        const consumer = await o.bus.streams.consumer(TASKS_STREAM.name, {
+          name: INTAKE_CONSUMER,
+          ackWaitMs: o.intakeAckWaitMs,
+          maxInFlight: DEFAULT_INTAKE_MAX_IN_FLIGHT,
+        });
+        if (signal.aborted) return;
+        this.#stream = consumer.consume({ maxMessages: INTAKE_BUFFER, signal });
+        for await (const m of this.#stream) {
+          if (signal.aborted) {
+            m.nak();
+            return;
+          }
+          await this.#take(m);
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        o.log.warn({ err }, "task intake failed; consuming again shortly");
+      }
+      if (!signal.aborted) await this.#sleep(INTAKE_RETRY_MS);
+    }
+  }
+
+  async #take(m: StreamMsg): Promise<void> {
+    const { o, table, stats, token, signal } = this.#ctx;
+    let task: Task;
+    try {
+      task = unwrapAs(decodeEnvelope(m.data), "swarmlink.v1.Task");
+      if (!isValidId(task.id)) throw new Error("task id is not a valid id");
+    } catch (err) {
+      stats.malformed++;
+      o.log.warn({ err, seq: m.seq }, "submission is not a task; dropped");
+      m.term("not a swarmlink.v1.Task Envelope with a valid id");
+      return;
+    }
+    const now = o.clock.now();
+    const problem = taskProblem(task);
+    const fresh = newRecord(task, token, now);
+    const rec = problem ? reject(fresh, `invalid task: ${problem.field} ${problem.reason}`, now).next : fresh;
+    try {
+      const r = await table.create(rec);
+      if (r === "exists") stats.duplicates++;
+      else stats.submitted++;
+      m.ack();
+    } catch (err) {
+      m.nak(signal.aborted ? 0 : INTAKE_RETRY_MS);
+      if (!signal.aborted) this.#ctx.failed(err, "task record not written", { taskId: task.id });
+      if (isSwarmError(err, "E_FENCED")) this.#stream?.stop();
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    const { o, signal } = this.#ctx;
+    return new Promise((resolve) => {
+      const done = () => {
+        o.clock.clearTimeout(t);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const t = o.clock.setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The slice of a pino logger the dispatcher uses: `log.info({ taskId, agentId }, "task awarded")`.
+ * A pino `Logger` (or a child of one) fits as it is.
+ */
+export interface DispatcherLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const drop = (): void => {};
+
+/** Drops everything: the default when no logger is given. */
+export const SILENT_LOGGER: DispatcherLogger = Object.freeze({
+  debug: drop,
+  info: drop,
+  warn: drop,
+  error: drop,
+});

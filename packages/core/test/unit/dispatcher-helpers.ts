@@ -1,0 +1,176 @@
+/**
+ * Test helpers of the dispatcher: an in-memory AgentDirectory, simulated agents on the Bus, and a
+ * swarm in simulated time (MemoryBus + MemoryStore + SimulatedClock + real elections).
+ */
+import { kvKeys, SimulatedClock } from "@swarmlink/protocol";
+import { MemoryStore } from "@swarmlink/store";
+import { MemoryBus } from "@swarmlink/transport";
+import { Dispatcher, decodeRecord, type TaskRecord } from "../../src/dispatcher/mod.js";
+import type { DispatcherOptions } from "../../src/dispatcher/options.js";
+import { decodeFenced, elect } from "../../src/election/mod.js";
+import { TaskClient } from "../../src/tasks/mod.js";
+import type {
+  AgentDirectory,
+  AgentQuery,
+  AgentRecord,
+  Leadership,
+  PresenceEvent,
+  PresenceState,
+} from "../../src/types.js";
+import { SimAgent, type SimAgentOptions } from "./dispatcher-agent.js";
+
+export type { AwardSeen, Behaviour, SimAgentOptions } from "./dispatcher-agent.js";
+export { SimAgent } from "./dispatcher-agent.js";
+
+/** Lets every pending promise chain run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 4; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Advances simulated time in steps until `cond()` holds; returns the ms it took, or throws after `maxMs`. */
+export async function runUntil(clock: SimulatedClock, cond: () => boolean, maxMs: number, stepMs = 10) {
+  const start = clock.now();
+  await settle();
+  while (!cond()) {
+    if (clock.now() - start > maxMs) throw new Error(`condition not met within ${maxMs} simulated ms`);
+    clock.advance(stepMs);
+    await settle();
+  }
+  return clock.now() - start;
+}
+
+/** Advances simulated time by `ms` in steps, letting promises settle after each. */
+export async function run(clock: SimulatedClock, ms: number, stepMs = 10): Promise<void> {
+  for (let done = 0; done < ms; done += stepMs) {
+    clock.advance(Math.min(stepMs, ms - done));
+    await settle();
+  }
+}
+
+/** An AgentDirectory held in memory, changed by hand. */
+export class FakeDirectory implements AgentDirectory {
+  #agents = new Map<string, AgentRecord>();
+  #listeners = new Set<(e: PresenceEvent) => void>();
+
+  add(a: Partial<AgentRecord> & { id: string }): AgentRecord {
+    const rec: AgentRecord = {
+      kind: "robot",
+      capabilities: [],
+      attributes: {},
+      position: undefined,
+      credits: 1,
+      softwareVersion: "1",
+      status: "online",
+      epoch: 1,
+      seq: 0,
+      registeredAtMs: 0,
+      lastSeenMs: 0,
+      ...a,
+    };
+    this.#agents.set(rec.id, rec);
+    this.#emit(rec, "registered");
+    return rec;
+  }
+
+  setStatus(id: string, status: PresenceState): void {
+    const a = this.#agents.get(id)!;
+    const rec = { ...a, status, seq: a.seq + 1 };
+    this.#agents.set(id, rec);
+    this.#emit(rec, status);
+  }
+
+  get(id: string): AgentRecord | undefined {
+    return this.#agents.get(id);
+  }
+
+  query(q: AgentQuery): AgentRecord[] {
+    const statuses = q.status === undefined ? undefined : Array.isArray(q.status) ? q.status : [q.status];
+    return [...this.#agents.values()].filter(
+      (a) =>
+        (q.capabilities ?? []).every((c) => a.capabilities.includes(c)) &&
+        Object.entries(q.attributes ?? {}).every(([k, v]) => a.attributes[k] === v) &&
+        (!statuses || statuses.includes(a.status)),
+    );
+  }
+
+  onPresence(listener: (e: PresenceEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  get size(): number {
+    return this.#agents.size;
+  }
+
+  #emit(a: AgentRecord, reason: string): void {
+    const e = { agentId: a.id, status: a.status, epoch: a.epoch, seq: a.seq, reason, atMs: 0 };
+    for (const l of this.#listeners) l(e);
+  }
+}
+
+/** A swarm in simulated time: one Bus, one Store, one directory; dispatchers and agents join it. */
+export class SimSwarm {
+  readonly clock = new SimulatedClock(1_700_000_000_000);
+  readonly bus = new MemoryBus({ clock: this.clock });
+  readonly store = new MemoryStore({ clock: this.clock });
+  readonly directory = new FakeDirectory();
+  readonly agents: SimAgent[] = [];
+  readonly leaderships: Leadership[] = [];
+  readonly dispatchers: Dispatcher[] = [];
+  /** Submits and asks, as a user would. */
+  readonly client = new TaskClient({ bus: this.bus, clock: this.clock });
+
+  /** The stored record of a task (past the fencing header), with the token of the term that wrote it. */
+  async record(id: string): Promise<(TaskRecord & { writtenUnder: number }) | undefined> {
+    const e = await this.store.get(kvKeys.task(id));
+    if (!e) return undefined;
+    const { token, payload } = decodeFenced(e.value);
+    return { ...decodeRecord(payload), writtenUnder: token };
+  }
+
+  /** A candidate of the `dispatcher` election and its dispatcher (started). */
+  async dispatcher(
+    id: string,
+    opts: Partial<DispatcherOptions> = {},
+  ): Promise<{ d: Dispatcher; l: Leadership }> {
+    const l =
+      opts.leadership ??
+      elect(this.store, "dispatcher", id, { clock: this.clock, leaseMs: 2000, renewMs: 500 });
+    this.leaderships.push(l);
+    const d = new Dispatcher({
+      bus: this.bus,
+      store: this.store,
+      directory: this.directory,
+      leadership: l,
+      coordinatorId: id,
+      clock: this.clock,
+      random: () => 0,
+      ...opts,
+    });
+    this.dispatchers.push(d);
+    await d.start();
+    return { d, l };
+  }
+
+  /** A dispatcher that leads and has taken over. */
+  async leader(id = "node-a", opts: Partial<DispatcherOptions> = {}) {
+    const r = await this.dispatcher(id, opts);
+    await runUntil(this.clock, () => r.d.leading, 10_000);
+    return r;
+  }
+
+  agent(a: Partial<AgentRecord> & { id: string }, o: Partial<SimAgentOptions> = {}): SimAgent {
+    this.directory.add(a);
+    const agent = new SimAgent({ bus: this.bus, clock: this.clock, id: a.id, ...o });
+    this.agents.push(agent);
+    return agent;
+  }
+
+  async close(): Promise<void> {
+    for (const a of this.agents) a.close();
+    for (const d of this.dispatchers) await d.stop();
+    for (const l of this.leaderships) await l.close();
+    await this.bus.close();
+    await this.store.close();
+  }
+}
