@@ -1,5 +1,5 @@
 import { isSwarmError, type TimerHandle } from "@swarmlink/protocol";
-import { stateName } from "../tasks/states.js";
+import { taskStateName } from "../tasks/states.js";
 import { type DispatcherOptions, type ParsedDispatcherOptions, parseDispatcherOptions } from "./options.js";
 import { type DispatcherStats, StatsCollector } from "./stats.js";
 import { Term } from "./term.js";
@@ -135,7 +135,7 @@ export class Dispatcher {
     const term = this.#term?.ready ? this.#term : undefined;
     const tasksByState: Record<string, number> = {};
     for (const r of term?.table.active() ?? []) {
-      const name = stateName(r.state);
+      const name = taskStateName(r.state);
       tasksByState[name] = (tasksByState[name] ?? 0) + 1;
     }
     return {

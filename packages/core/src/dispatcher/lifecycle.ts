@@ -1,5 +1,5 @@
 import { type TaskResult, TaskState } from "@swarmlink/protocol";
-import { HOLDING_STATES, isTerminal, stateName } from "../tasks/states.js";
+import { HOLDING_STATES, isTerminal, taskStateName } from "../tasks/states.js";
 import { change, type ErrorInfo, errorInfo, type TaskRecord } from "./record.js";
 
 /**
@@ -125,7 +125,7 @@ export function report(r: TaskRecord, rep: TaskResult, nowMs: number, policy: Re
 /** Not finished by its deadline → EXPIRED. */
 export function expire(r: TaskRecord, nowMs: number): Step | undefined {
   if (isTerminal(r.state)) return undefined;
-  const reason = `deadline passed while ${stateName(r.state)}`;
+  const reason = `deadline passed while ${taskStateName(r.state)}`;
   return { next: change(r, { state: S.TASK_STATE_EXPIRED, reason }, nowMs) };
 }
 

@@ -12,7 +12,7 @@ export interface DispatcherLogger {
 const drop = (): void => {};
 
 /** Drops everything: the default when no logger is given. */
-export const SILENT_LOGGER: DispatcherLogger = Object.freeze({
+export const SILENT_DISPATCHER_LOGGER: DispatcherLogger = Object.freeze({
   debug: drop,
   info: drop,
   warn: drop,

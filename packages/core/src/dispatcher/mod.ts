@@ -12,10 +12,11 @@ export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "./handlers.js";
 export type { RetryPolicy } from "./lifecycle.js";
 export { backoffMs } from "./lifecycle.js";
 export type { DispatcherLogger } from "./log.js";
-export { SILENT_LOGGER } from "./log.js";
+export { SILENT_DISPATCHER_LOGGER } from "./log.js";
 export type { DispatcherOptions, ParsedDispatcherOptions } from "./options.js";
 export {
   DEFAULT_ACCEPT_TIMEOUT_MS,
+  DEFAULT_ALLOCATION_SWEEP_INTERVAL_MS,
   DEFAULT_BACKOFF_JITTER,
   DEFAULT_BASE_BACKOFF_MS,
   DEFAULT_INTAKE_ACK_WAIT_MS,
@@ -24,7 +25,6 @@ export {
   DEFAULT_MAX_BACKOFF_MS,
   DEFAULT_MAX_CONCURRENT_REQUESTS,
   DEFAULT_RECENT_LIMIT,
-  DEFAULT_SWEEP_INTERVAL_MS,
   INTAKE_CONSUMER,
   parseDispatcherOptions,
 } from "./options.js";

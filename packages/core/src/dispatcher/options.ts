@@ -4,7 +4,7 @@ import type { Bus } from "@swarmlink/transport";
 import type { AgentDirectory, Leadership } from "../types.js";
 import { runAuction } from "./auction/mod.js";
 import type { RunAuction } from "./auction-port.js";
-import { type DispatcherLogger, SILENT_LOGGER } from "./log.js";
+import { type DispatcherLogger, SILENT_DISPATCHER_LOGGER } from "./log.js";
 
 /** Default wait for an agent's answer to an award, in ms. */
 export const DEFAULT_ACCEPT_TIMEOUT_MS = 2000;
@@ -19,7 +19,7 @@ export const DEFAULT_BACKOFF_JITTER = 0.2;
 /** Default number of finished tasks remembered in memory for `list`. */
 export const DEFAULT_RECENT_LIMIT = 1000;
 /** Default time between two allocation sweeps (which catch directory changes no event announced), in ms. */
-export const DEFAULT_SWEEP_INTERVAL_MS = 1000;
+export const DEFAULT_ALLOCATION_SWEEP_INTERVAL_MS = 1000;
 /** Default ack wait of the intake consumer, in ms: a submission taken by a leader that died reaches the next one after this. */
 export const DEFAULT_INTAKE_ACK_WAIT_MS = 5000;
 /** Default submissions the intake consumer holds unacknowledged at once (max ack pending). */
@@ -127,10 +127,11 @@ export function parseDispatcherOptions(opts: DispatcherOptions): ParsedDispatche
   if (typeof jitter !== "number" || !(jitter >= 0 && jitter <= 1))
     throw config("backoffJitter", "must be in [0, 1]");
   const auction = opts.auction ?? runAuction;
-  if (auction !== false && typeof auction !== "function") throw config("auction", "must be a function or false");
+  if (auction !== false && typeof auction !== "function")
+    throw config("auction", "must be a function or false");
   const random = opts.random ?? Math.random;
   if (typeof random !== "function") throw config("random", "must be a function");
-  const log = opts.log ?? SILENT_LOGGER;
+  const log = opts.log ?? SILENT_DISPATCHER_LOGGER;
   if (typeof log.warn !== "function") throw config("log", "must be a logger (pino-compatible)");
   return {
     bus: opts.bus,
@@ -146,7 +147,11 @@ export function parseDispatcherOptions(opts: DispatcherOptions): ParsedDispatche
     maxBackoffMs,
     backoffJitter: jitter,
     recentLimit: whole("recentLimit", opts.recentLimit ?? DEFAULT_RECENT_LIMIT, 0),
-    sweepIntervalMs: whole("sweepIntervalMs", opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS, 0),
+    sweepIntervalMs: whole(
+      "sweepIntervalMs",
+      opts.sweepIntervalMs ?? DEFAULT_ALLOCATION_SWEEP_INTERVAL_MS,
+      0,
+    ),
     intakeAckWaitMs: whole("intakeAckWaitMs", opts.intakeAckWaitMs ?? DEFAULT_INTAKE_ACK_WAIT_MS, 1),
     maxConcurrentRequests: whole(
       "maxConcurrentRequests",

@@ -1,5 +1,5 @@
 import { TaskState as States, type TaskState } from "@swarmlink/protocol";
-import { stateName } from "../tasks/states.js";
+import { taskStateName } from "../tasks/states.js";
 
 /** Dispatch latencies kept for `stats()` (overflow: the oldest sample is overwritten). */
 export const LATENCY_SAMPLES = 1024;
@@ -56,7 +56,7 @@ export class StatsCollector {
 
   /** Counts a task reaching a final state. */
   finish(state: TaskState): void {
-    const name = stateName(state);
+    const name = taskStateName(state);
     this.finished[name] = (this.finished[name] ?? 0) + 1;
     if (state === States.TASK_STATE_DEAD_LETTERED) this.deadLetters++;
   }

@@ -6,7 +6,7 @@ const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /** Hashed before the key, so that a task id never equals a hash of the bare key made elsewhere. */
 const DOMAIN = "swarmlink.v1.task-id\u0000";
 /** Longest idempotency key accepted, in bytes of UTF-8. */
-export const MAX_IDEMPOTENCY_KEY_BYTES = 1024;
+export const MAX_TASK_IDEMPOTENCY_KEY_BYTES = 1024;
 
 const encoder = new TextEncoder();
 const LONE_SURROGATE = /\p{Surrogate}/u;
@@ -19,7 +19,7 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
  * (gateways, other SDKs) must derive it the same way.
  *
  * @throws SwarmError `E_INVALID` (field `idempotencyKey`) for an empty key, one over
- * {@link MAX_IDEMPOTENCY_KEY_BYTES} bytes, or one that is not well-formed Unicode.
+ * {@link MAX_TASK_IDEMPOTENCY_KEY_BYTES} bytes, or one that is not well-formed Unicode.
  *
  * @example
  * ```ts
@@ -33,11 +33,15 @@ export function taskIdForKey(key: string): string {
     });
   }
   const bytes = encoder.encode(key);
-  if (bytes.length > MAX_IDEMPOTENCY_KEY_BYTES) {
-    throw new SwarmError("E_INVALID", `idempotencyKey must be at most ${MAX_IDEMPOTENCY_KEY_BYTES} bytes`, {
-      field: "idempotencyKey",
-      bytes: bytes.length,
-    });
+  if (bytes.length > MAX_TASK_IDEMPOTENCY_KEY_BYTES) {
+    throw new SwarmError(
+      "E_INVALID",
+      `idempotencyKey must be at most ${MAX_TASK_IDEMPOTENCY_KEY_BYTES} bytes`,
+      {
+        field: "idempotencyKey",
+        bytes: bytes.length,
+      },
+    );
   }
   const digest = createHash("sha256").update(DOMAIN).update(bytes).digest();
   let n = 0n;

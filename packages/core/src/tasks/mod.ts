@@ -16,11 +16,11 @@ export {
   DEFAULT_WATCH_MAX_PENDING,
   TaskClient,
 } from "./client.js";
-export { MAX_IDEMPOTENCY_KEY_BYTES, taskIdFactory, taskIdForKey } from "./ids.js";
+export { MAX_TASK_IDEMPOTENCY_KEY_BYTES, taskIdFactory, taskIdForKey } from "./ids.js";
 export type { StrategyName, TaskProblem, TaskSpec } from "./spec.js";
 export { buildTask, taskProblem } from "./spec.js";
 export type { LifecycleName } from "./states.js";
-export { HOLDING_STATES, isTerminal, lifecycleName, stateName, TERMINAL_STATES } from "./states.js";
+export { HOLDING_STATES, isTerminal, lifecycleName, TERMINAL_STATES, taskStateName } from "./states.js";
 export {
   DEAD_LETTER_STREAM,
   envelopeBytes,

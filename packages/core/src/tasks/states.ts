@@ -77,6 +77,6 @@ export function lifecycleName(state: TaskState): LifecycleName {
 }
 
 /** The short name of a state, e.g. `"QUEUED"`, for logs and reasons. */
-export function stateName(state: TaskState): string {
+export function taskStateName(state: TaskState): string {
   return (TaskState[state] ?? String(state)).replace("TASK_STATE_", "");
 }
