@@ -19,6 +19,13 @@ export class Watchdog {
   #timers: TaskTimers;
   /** Running tasks whose agent the directory did not know at takeover: checked again at the instant given. */
   #unknownAssignee = new Map<string, number>();
+  /**
+   * When this term took over. An award the previous leader made counts its accept timeout from
+   * here, not from the award: the agent's answer went to the dead leader, and its ACCEPTED report
+   * (which agents retry until acknowledged) needs one timeout to reach this one. Failing the attempt
+   * at once would run the task a second time elsewhere.
+   */
+  #takeoverAt = Number.NEGATIVE_INFINITY;
 
   constructor(ctx: TermContext, assigner: Assigner) {
     this.#ctx = ctx;
@@ -36,6 +43,7 @@ export class Watchdog {
   resume(): void {
     const { o, table } = this.#ctx;
     const now = o.clock.now();
+    this.#takeoverAt = now;
     for (const r of table.active()) {
       const id = r.task.id;
       const agent = holder(r);
@@ -89,11 +97,15 @@ export class Watchdog {
     let due = r.task.deadlineMs > 0 ? r.task.deadlineMs : Number.POSITIVE_INFINITY;
     if (isWaiting(r) && r.notBeforeMs > o.clock.now()) due = Math.min(due, r.notBeforeMs);
     if (r.state === TaskState.TASK_STATE_AWARDED && !this.#assigner.busy(id)) {
-      due = Math.min(due, r.updatedMs + o.acceptTimeoutMs);
+      due = Math.min(due, this.#acceptDue(r));
     }
     const grace = this.#unknownAssignee.get(id);
     if (grace !== undefined) due = Math.min(due, grace);
     return Number.isFinite(due) ? due : undefined;
+  }
+
+  #acceptDue(r: TaskRecord): number {
+    return Math.max(r.updatedMs, this.#takeoverAt) + this.#ctx.o.acceptTimeoutMs;
   }
 
   #onDue(id: string): void {
@@ -106,7 +118,7 @@ export class Watchdog {
       return;
     }
     const awarded = r.state === TaskState.TASK_STATE_AWARDED && !this.#assigner.busy(id);
-    if (awarded && now >= r.updatedMs + o.acceptTimeoutMs) {
+    if (awarded && now >= this.#acceptDue(r)) {
       this.fail(id, r.attempts, `award not accepted within ${o.acceptTimeoutMs} ms`, true);
       return;
     }

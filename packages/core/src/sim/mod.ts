@@ -1,0 +1,2 @@
+export type { SimulatedWorkerOptions } from "./worker.js";
+export { SimulatedWorker } from "./worker.js";
