@@ -88,7 +88,11 @@ describe("command ids", () => {
     assert.ok(isCommandId(a) && isCommandId(ulid()) && !isCommandId("cmd-1"));
     await assert.rejects(commandIdFor("amr-07", ""), (e) => isSwarmError(e, "E_INVALID"));
     await assert.rejects(commandIdFor("amr-07", "k".repeat(257)), (e) => isSwarmError(e, "E_INVALID"));
-    await assert.rejects(commandIdFor("amr-07", "a\ud800"), (e) => isSwarmError(e, "E_INVALID"), "lone surrogate");
+    await assert.rejects(
+      commandIdFor("amr-07", "a\ud800"),
+      (e) => isSwarmError(e, "E_INVALID"),
+      "lone surrogate",
+    );
   });
 
   it("name drain consumers legibly, or by hash when the agent id has other characters", async () => {
