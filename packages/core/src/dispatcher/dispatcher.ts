@@ -44,7 +44,8 @@ export const TAKEOVER_RETRY_MS = 1000;
  * (held / credits), then the nearest to the task's position. `direct`: the target, if capable,
  * online and free; otherwise the task waits (until its deadline). `auction`: `runAuction` among
  * capable agents with a free credit; the cheapest bidder wins if it still has a free credit, else
- * (or when nobody bids) `queue`. A task holds one credit of its agent from the moment it is chosen
+ * (or when nobody bids) `queue`; several auction tasks waiting together are auctioned as one batch
+ * (`runBatchAuction`: the bids allocated for the least total cost, within free credits). A task holds one credit of its agent from the moment it is chosen
  * until its attempt ends, so **no agent is ever given more tasks than its credits** — as far as
  * this leader's records go: an agent still finishing a task the dispatcher has given up on (expired,
  * cancelled, timed out) may run one more until it sees the cancel; agents refuse awards beyond their
@@ -151,6 +152,7 @@ export class Dispatcher {
       deadLetters: s.deadLetters,
       auctions: s.auctions,
       auctionFallbacks: s.auctionFallbacks,
+      batchAuctions: s.batchAuctions,
       terms: s.terms,
       fenced: s.fenced,
       loads: Object.fromEntries(term?.credits.loads() ?? []),

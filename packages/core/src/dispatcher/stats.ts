@@ -26,9 +26,11 @@ export interface DispatcherStats {
   retries: number;
   /** Tasks dead-lettered. */
   deadLetters: number;
-  /** Auctions run, and those that fell back to queue. */
+  /** Auctions run (one per task, batched or not), and those that fell back to queue. */
   auctions: number;
   auctionFallbacks: number;
+  /** Batch auctions run (several auction tasks allocated together; each task also counts in `auctions`). */
+  batchAuctions: number;
   /** Leadership terms started, and writes refused because the term was over. */
   terms: number;
   fenced: number;
@@ -48,6 +50,7 @@ export class StatsCollector {
   deadLetters = 0;
   auctions = 0;
   auctionFallbacks = 0;
+  batchAuctions = 0;
   terms = 0;
   fenced = 0;
   finished: Record<string, number> = {};
