@@ -2,8 +2,9 @@ import { isSwarmError, subjects, TaskState, TaskStrategy, toSwarmError } from "@
 import { envelopeBytes, readReply } from "../tasks/wire.js";
 import type { AgentRecord } from "../types.js";
 import { byUrgency, capableAgents, hasFreeCredit, pickLeastLoaded, taskPoint } from "./allocate.js";
+import { type AuctionEntry, Auctioneer } from "./auctioneer.js";
 import type { TermContext } from "./context.js";
-import { accept, award, failAttempt, isWaiting, offer, unoffer } from "./lifecycle.js";
+import { accept, award, failAttempt, isWaiting } from "./lifecycle.js";
 import { type ErrorInfo, errorInfo, type TaskRecord, taskForAttempt } from "./record.js";
 
 /** How an award request ended. */
@@ -21,6 +22,12 @@ interface Answer {
  * anything is awaited: two tasks can never both take an agent's last credit. The award is then
  * written (AWARDED, attempt + 1) and only then sent, so every award an agent can receive is in the
  * Store first.
+ *
+ * `auction` tasks take no credit when the pass starts them: they are marked busy at once and take
+ * their credit when the auction is decided, in the same synchronous step as the check that the
+ * winner is still online with a free credit. Two or more auction tasks of one pass on the same
+ * attempt are auctioned as one batch (`batchAuction`, unless turned off), whose awards all take
+ * their credits in one synchronous step, so a batch never gives an agent more than its free credits.
  */
 export class Assigner {
   #ctx: TermContext;
@@ -29,9 +36,15 @@ export class Assigner {
   #scheduled = false;
   /** Agents each task failed on, this term. */
   #avoid = new Map<string, Set<string>>();
+  #auctions: Auctioneer;
 
   constructor(ctx: TermContext) {
     this.#ctx = ctx;
+    this.#auctions = new Auctioneer(ctx, {
+      pick: (id, agents, r) => this.#pick(id, agents, r),
+      award: (id, agentId, waited) => this.#award(id, agentId, waited),
+      done: (id) => this.#done(id),
+    });
   }
 
   /** Whether the task's award (or auction) is in flight here. */
@@ -60,16 +73,19 @@ export class Assigner {
       .filter((r) => !(r.task.deadlineMs > 0 && r.task.deadlineMs <= now))
       .sort(byUrgency);
     const seen = new Map<string, AgentRecord[]>();
+    /** This pass's auction tasks, by the attempt their award would be. */
+    const auctions = new Map<number, AuctionEntry[]>();
     for (const r of waiting) {
       const agents = this.#capable(r, seen);
       if (!agents.some((a) => hasFreeCredit(a, load))) continue;
       const id = r.task.id;
       if (r.task.strategy === TaskStrategy.TASK_STRATEGY_AUCTION && o.auction) {
         this.#busy.add(id);
-        void this.#auction(
-          id,
-          agents.filter((a) => hasFreeCredit(a, load)).map((a) => a.id),
-        );
+        const candidates = agents.filter((a) => hasFreeCredit(a, load)).map((a) => a.id);
+        const round = r.attempts + 1;
+        const group = auctions.get(round) ?? [];
+        group.push({ id, candidates });
+        auctions.set(round, group);
         continue;
       }
       const chosen = this.#pick(id, agents, r);
@@ -77,6 +93,10 @@ export class Assigner {
       credits.hold(chosen.id, id);
       this.#busy.add(id);
       void this.#award(id, chosen.id, r).finally(() => this.#done(id));
+    }
+    for (const [round, entries] of auctions) {
+      if (entries.length > 1 && o.batchAuction) void this.#auctions.batch(round, entries);
+      else for (const e of entries) void this.#auctions.single(e.id, e.candidates);
     }
   }
 
@@ -197,51 +217,6 @@ export class Assigner {
       const silent = isSwarmError(e, "E_TIMEOUT");
       const reason = `no acceptance of the award from ${agentId} (${e.code})`;
       return { accepted: false, reason, error: { code: e.code, message: e.message, context: {} }, silent };
-    }
-  }
-
-  /** Contract net: offer, collect bids, award the cheapest; queue if nobody bids. Never rejects. */
-  async #auction(id: string, candidates: string[]): Promise<void> {
-    const { o, table, credits, stats, signal } = this.#ctx;
-    let awarded = false;
-    try {
-      const rec = (await table.apply(id, (r) => offer(r, o.clock.now()))) ?? table.get(id);
-      if (!rec || rec.state !== TaskState.TASK_STATE_OFFERED || signal.aborted) return;
-      stats.auctions++;
-      const outcome = await o.auction!({
-        bus: o.bus,
-        task: taskForAttempt(rec.task, rec.attempts + 1),
-        candidates,
-        ...(o.bidWindowMs === undefined ? {} : { windowMs: o.bidWindowMs }),
-        coordinatorId: o.coordinatorId,
-        round: rec.attempts + 1,
-        clock: o.clock,
-        signal,
-      });
-      if (signal.aborted) return;
-      const load = (a: string) => credits.load(a);
-      const bidders = [outcome.winner, ...outcome.bids.map((b) => b.agentId)];
-      let chosen = bidders
-        .map((a) => (a === undefined ? undefined : o.directory.get(a)))
-        .find((a) => a !== undefined && a.status === "online" && hasFreeCredit(a, load));
-      if (!chosen) {
-        stats.auctionFallbacks++;
-        chosen = this.#pick(id, capableAgents(rec.task, o.directory), rec);
-      }
-      if (!chosen) return;
-      credits.hold(chosen.id, id);
-      awarded = true;
-      o.log.debug({ taskId: id, agentId: chosen.id, cost: outcome.cost }, "auction decided");
-      await this.#award(id, chosen.id, rec);
-    } catch (err) {
-      this.#ctx.failed(err, "auction failed", { taskId: id });
-    } finally {
-      if (!awarded && !signal.aborted) {
-        await table
-          .apply(id, (r) => unoffer(r, o.clock.now()))
-          .catch((err) => this.#ctx.failed(err, "unoffer"));
-      }
-      this.#done(id);
     }
   }
 }
