@@ -6,7 +6,14 @@
  * @module
  */
 export { byUrgency, capableAgents, hasFreeCredit, pickLeastLoaded, taskPoint } from "./allocate.js";
-export type { AuctionOutcome, AuctionRequest, RunAuction } from "./auction-port.js";
+export type {
+  AuctionOutcome,
+  AuctionRequest,
+  BatchAuctionOutcome,
+  BatchAuctionRequest,
+  RunAuction,
+  RunBatchAuction,
+} from "./auction-port.js";
 export { Dispatcher, TAKEOVER_RETRY_MS } from "./dispatcher.js";
 export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "./handlers.js";
 export type { RetryPolicy } from "./lifecycle.js";
@@ -19,6 +26,7 @@ export {
   DEFAULT_ALLOCATION_SWEEP_INTERVAL_MS,
   DEFAULT_BACKOFF_JITTER,
   DEFAULT_BASE_BACKOFF_MS,
+  DEFAULT_BATCH_AUCTIONS,
   DEFAULT_INTAKE_ACK_WAIT_MS,
   DEFAULT_INTAKE_MAX_IN_FLIGHT,
   DEFAULT_MAX_ATTEMPTS,
