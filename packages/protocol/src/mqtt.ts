@@ -35,6 +35,8 @@ export const mqttTopics = {
   taskOffer: (agentId: string) => `${agent(agentId)}/tasks/offer`,
   /** Swarm → agent: task awards. */
   taskAward: (agentId: string) => `${agent(agentId)}/tasks/award`,
+  /** Swarm → agent: cancel a task the agent runs. */
+  taskCancel: (agentId: string) => `${agent(agentId)}/tasks/cancel`,
   /** Agent → swarm: a bid for a task. */
   taskBid: (agentId: string, taskId: string) => `${agent(agentId)}/tasks/${validateId("taskId", taskId)}/bid`,
   /** Agent → swarm: status of a task the agent runs. */
@@ -68,6 +70,7 @@ export const mqttFilters = {
     `${agent(agentId)}/cmd/+`,
     `${agent(agentId)}/tasks/offer`,
     `${agent(agentId)}/tasks/award`,
+    `${agent(agentId)}/tasks/cancel`,
   ],
   /** One agent's whole subtree, both directions (for ACLs and debugging). */
   agentTree: (agentId: string) => `${agent(agentId)}/#`,
@@ -75,7 +78,7 @@ export const mqttFilters = {
 
 /** What a topic made by {@link mqttTopics} refers to. */
 export type MqttRoute =
-  | { kind: "register" | "presence" | "taskOffer" | "taskAward"; agentId: string }
+  | { kind: "register" | "presence" | "taskOffer" | "taskAward" | "taskCancel"; agentId: string }
   | { kind: "telemetry"; agentId: string; stream: string }
   | { kind: "command" | "commandReply"; agentId: string; name: string }
   | { kind: "taskBid" | "taskStatus"; agentId: string; taskId: string };
@@ -110,8 +113,9 @@ export function parseMqttTopic(topic: string): MqttRoute {
       if (a === "telemetry")
         return { kind: "telemetry", agentId: id("agentId", agentId), stream: id("stream", b) };
       if (a === "cmd") return { kind: "command", agentId: id("agentId", agentId), name: id("name", b) };
-      if (a === "tasks" && (b === "offer" || b === "award")) {
-        return { kind: b === "offer" ? "taskOffer" : "taskAward", agentId: id("agentId", agentId) };
+      if (a === "tasks" && (b === "offer" || b === "award" || b === "cancel")) {
+        const kind = b === "offer" ? "taskOffer" : b === "award" ? "taskAward" : "taskCancel";
+        return { kind, agentId: id("agentId", agentId) };
       }
       break;
     case 5:

@@ -266,6 +266,7 @@ describe("MQTT topics", () => {
     assert.equal(mqttTopics.commandReply("a1", "dock"), "swarm/a1/cmd/dock/reply");
     assert.equal(mqttTopics.taskOffer("a1"), "swarm/a1/tasks/offer");
     assert.equal(mqttTopics.taskAward("a1"), "swarm/a1/tasks/award");
+    assert.equal(mqttTopics.taskCancel("a1"), "swarm/a1/tasks/cancel");
     assert.equal(mqttTopics.taskBid("a1", "t1"), "swarm/a1/tasks/t1/bid");
     assert.equal(mqttTopics.taskStatus("a1", "t1"), "swarm/a1/tasks/t1/status");
     assert.equal(mqttTopics.presence("a1"), "swarm/a1/presence");
@@ -273,6 +274,7 @@ describe("MQTT topics", () => {
       "swarm/a1/cmd/+",
       "swarm/a1/tasks/offer",
       "swarm/a1/tasks/award",
+      "swarm/a1/tasks/cancel",
     ]);
     assert.equal(mqttFilters.agentTree("a1"), "swarm/a1/#");
   });
@@ -288,6 +290,7 @@ describe("MQTT topics", () => {
           [mqttTopics.commandReply(a, b), { kind: "commandReply", agentId: a, name: b }],
           [mqttTopics.taskOffer(a), { kind: "taskOffer", agentId: a }],
           [mqttTopics.taskAward(a), { kind: "taskAward", agentId: a }],
+          [mqttTopics.taskCancel(a), { kind: "taskCancel", agentId: a }],
           [mqttTopics.taskBid(a, b), { kind: "taskBid", agentId: a, taskId: b }],
           [mqttTopics.taskStatus(a, b), { kind: "taskStatus", agentId: a, taskId: b }],
         ];
