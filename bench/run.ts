@@ -7,10 +7,18 @@ import { renderTable } from "./lib/table.js";
 import type { Row, Suite } from "./lib/types.js";
 import { busSuite } from "./suites/bus.js";
 import { memoryBusSuite } from "./suites/memory-bus.js";
-import { allocationSuite, auctionSuite, storeSuite } from "./suites/packages.js";
+import { allocationSuite, auctionSuite, registrySuite, storeSuite } from "./suites/packages.js";
 import { streamsSuite } from "./suites/streams.js";
 
-const SUITES: Suite[] = [memoryBusSuite, busSuite, streamsSuite, storeSuite, auctionSuite, allocationSuite];
+const SUITES: Suite[] = [
+  memoryBusSuite,
+  busSuite,
+  streamsSuite,
+  storeSuite,
+  registrySuite,
+  auctionSuite,
+  allocationSuite,
+];
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

@@ -1,5 +1,6 @@
 import { run as allocation } from "../../packages/core/bench/allocation.bench.js";
 import { run as auction } from "../../packages/core/bench/auction.bench.js";
+import { run as registry } from "../../packages/core/bench/registry.bench.js";
 import { run as storeCas } from "../../packages/store/bench/cas.bench.js";
 import type { Suite } from "../lib/types.js";
 
@@ -21,4 +22,10 @@ export const allocationSuite: Suite = {
   name: "allocation",
   description: "allocation quality: auction total cost against the optimal assignment (Hungarian), 100×100",
   run: (progress) => allocation(progress),
+};
+
+export const registrySuite: Suite = {
+  name: "registry",
+  description: "registry index at 10,000 agents: build, capability + radius and k-nearest query latency",
+  run: () => registry(),
 };

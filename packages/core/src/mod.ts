@@ -89,6 +89,8 @@ export {
 export type {
   AuctionOutcome,
   AuctionRequest,
+  BatchAuctionOutcome,
+  BatchAuctionRequest,
   DispatcherLogger,
   DispatcherOptions,
   DispatcherStats,
@@ -96,6 +98,7 @@ export type {
   ParsedDispatcherOptions,
   RetryPolicy,
   RunAuction,
+  RunBatchAuction,
   TaskRecord,
 } from "./dispatcher/mod.js";
 // Task dispatcher (runs on the leader)
@@ -107,6 +110,7 @@ export {
   DEFAULT_ALLOCATION_SWEEP_INTERVAL_MS,
   DEFAULT_BACKOFF_JITTER,
   DEFAULT_BASE_BACKOFF_MS,
+  DEFAULT_BATCH_AUCTIONS,
   DEFAULT_INTAKE_ACK_WAIT_MS,
   DEFAULT_INTAKE_MAX_IN_FLIGHT,
   DEFAULT_LIST_LIMIT,
