@@ -100,7 +100,7 @@ export class TaskTable {
           if (cur) throw new SwarmError("E_EXISTS", "task record exists", { taskId: id });
           return encodeRecord(next);
         },
-        this.#ttl(next),
+        { ...this.#ttl(next), knownRevision: 0 },
       );
     } catch (err) {
       if (isSwarmError(err, "E_EXISTS")) return "exists";
@@ -156,7 +156,7 @@ export class TaskTable {
             }
             return encodeRecord(next);
           },
-          this.#ttl(next),
+          { ...this.#ttl(next), knownRevision: slot.revision },
         );
       } catch (err) {
         if (!isSwarmError(err, "E_CONFLICT") || attempt >= CONFLICT_RETRIES) throw err;

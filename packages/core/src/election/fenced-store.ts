@@ -1,4 +1,4 @@
-import { isSwarmError, kvKeys, SwarmError } from "@swarmlink/protocol";
+import { abortError, isSwarmError, kvKeys, SwarmError } from "@swarmlink/protocol";
 import type { Store } from "@swarmlink/store";
 import type { Leadership } from "../types.js";
 import { decodeFenced, encodeFenced } from "./fenced-record.js";
@@ -6,6 +6,8 @@ import { readElection } from "./state.js";
 
 /** Default tries of one fenced write when a concurrent writer changes the record in between. */
 export const DEFAULT_FENCED_WRITE_ATTEMPTS = 3;
+
+const EMPTY = new Uint8Array(0);
 
 /** A record read through a {@link FencedStore}: its payload and the token of the term that wrote it. */
 export interface FencedEntry {
@@ -26,6 +28,13 @@ export interface FencedReadOptions {
 export interface FencedWriteOptions extends FencedReadOptions {
   /** The record disappears this long after the write, in ms; none when absent. */
   ttlMs?: number;
+  /**
+   * The revision the caller holds the record at, from its own last write or read (`0`: it knows
+   * there is none). The first try then skips step 2's read and relies on the compare-and-set, which
+   * fails if anyone wrote the record since (a newer term included), and the next try reads it as
+   * usual. `mutate` then sees the entry with an empty `value`. @default read the record first
+   */
+  knownRevision?: number;
 }
 
 /** Options of the {@link FencedStore} constructor. */
@@ -66,6 +75,8 @@ export class FencedStore {
   #leadership: Pick<Leadership, "group" | "assertLeader">;
   #electionKey: string;
   #maxAttempts: number;
+  /** The election-key read in flight: concurrent writes share it (see `#checkTerm`). */
+  #termRead: Promise<number | undefined> | undefined;
 
   constructor(
     store: Store,
@@ -107,7 +118,13 @@ export class FencedStore {
     const write = opts.ttlMs === undefined ? { signal } : { ttlMs: opts.ttlMs, signal };
     for (let attempt = 1; ; attempt++) {
       const token = this.#leadership.assertLeader();
-      const current = await this.#current(key, token, signal);
+      const known = attempt === 1 ? opts.knownRevision : undefined;
+      const current =
+        known === undefined
+          ? await this.#current(key, token, signal)
+          : known > 0
+            ? { key, value: EMPTY, token, revision: known }
+            : undefined;
       const value = encodeFenced(token, mutate(current));
       await this.#checkTerm(key, token, signal);
       try {
@@ -145,9 +162,23 @@ export class FencedStore {
   }
 
   /** Step 3, then step 1 again: the reads took time, and the lease is judged by the clock. */
+  /**
+   * Step 3. Writes that arrive while a read of the election key is in flight share it instead of
+   * queueing one read each: that read completes after they were asked for and before any of them
+   * writes, which is what the step needs, and a busy dispatcher saves a round trip per write.
+   */
   async #checkTerm(key: string, token: number, signal: AbortSignal | undefined): Promise<void> {
-    const e = await this.store.get(this.#electionKey, { signal });
-    const current = e && readElection(e.value, e.revision)?.token;
+    let read = this.#termRead;
+    if (!read) {
+      read = this.store.get(this.#electionKey).then((e) => (e ? readElection(e.value, e.revision)?.token : undefined));
+      this.#termRead = read;
+      const clear = () => {
+        if (this.#termRead === read) this.#termRead = undefined;
+      };
+      read.then(clear, clear);
+    }
+    if (signal?.aborted) throw abortError(signal);
+    const current = await read;
     if (current !== token) throw this.#fenced(key, token, current, "the election");
     this.#leadership.assertLeader();
   }

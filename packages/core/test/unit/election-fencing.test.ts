@@ -181,6 +181,42 @@ describe("FencedStore", () => {
     assert.equal(text((await a.fenced.get("counter.c"))?.value), "6");
   });
 
+  it("trusts a known revision on the first try, and still refuses a record a newer term rewrote", async () => {
+    const { old, b } = await handOver();
+    const stale = believer(old);
+    // The deposed leader knew the record at this revision; the new leader has rewritten it since.
+    const known = await store.put("tasks.t4", encodeFenced(old, bytes("by old")));
+    await b.fenced.put("tasks.t4", bytes("by b"));
+    await assert.rejects(stale.put("tasks.t4", bytes("late"), { knownRevision: known }), fenced);
+    // The current leader writes on its known revision in one step, and fails over to a read when stale.
+    const rev = await b.fenced.put("tasks.t4", bytes("again"), {
+      knownRevision: (await b.fenced.get("tasks.t4"))!.revision,
+    });
+    assert.equal(text((await b.fenced.get("tasks.t4"))?.value), "again");
+    const seen: (number | undefined)[] = [];
+    await b.fenced.write("tasks.t4", (cur) => (seen.push(cur?.revision), bytes("newest")), {
+      knownRevision: rev - 1,
+    });
+    assert.deepEqual(seen, [rev - 1, rev], "a stale known revision is retried with a fresh read");
+    assert.equal(text((await b.fenced.get("tasks.t4"))?.value), "newest");
+  });
+
+  it("shares one election-key read among writes made at the same time", async () => {
+    const a = candidate("a");
+    await settle();
+    let reads = 0;
+    const get = store.get.bind(store);
+    store.get = (key, opts) => {
+      if (key.startsWith("elections.")) reads++;
+      return get(key, opts);
+    };
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => a.fenced.put(`tasks.s${i}`, bytes("x"), { knownRevision: 0 })),
+    );
+    assert.ok(reads < 20, `20 concurrent writes made ${reads} election reads`);
+    assert.ok(reads >= 1);
+  });
+
   it("gives up with E_ABORTED when the caller's signal has fired", async () => {
     const a = candidate("a");
     await settle();
