@@ -1,0 +1,132 @@
+import {
+  isSwarmError,
+  mqttTopics,
+  type PayloadInit,
+  subjects,
+  TaskState,
+  type TimerHandle,
+} from "@swarmlink/protocol";
+import { awardToJson } from "./codec/outbound.js";
+import type { GatewayContext } from "./context.js";
+import type { DeviceSession } from "./device.js";
+import { envelope, requestUntilAnswered, tryUnwrap } from "./wire.js";
+
+type Result = PayloadInit<"swarmlink.v1.TaskResult">;
+interface Pending {
+  attempt: number;
+  token: number;
+  respond: (d: Uint8Array) => boolean;
+  timer: TimerHandle;
+}
+
+/** Most (task, attempt) pairs remembered for de-duplication; the oldest are forgotten first. */
+const MAX_REMEMBERED_AWARDS = 1024;
+
+/**
+ * Awards for one device (wire contract item 5). The gateway checks the fencing token (a
+ * `TokenFence`, group "coordinator") and repeats, forwards the award to `swarm/{id}/tasks/award`
+ * and answers the Bus request when the device publishes `status {"state":"accepted"}` (or
+ * "rejected"), within `awardAcceptMs`; else REJECTED `E_TIMEOUT`. A QoS 1 PUBACK alone is not
+ * taken as acceptance: it says the bytes arrived, not that the robot can do the task.
+ */
+export class AwardDesk {
+  /** Tasks accepted and not yet finished. */
+  running = 0;
+  #ctx: GatewayContext;
+  #dev: DeviceSession;
+  #pending = new Map<string, Pending>();
+  #seen = new Map<string, number>(); // "taskId#attempt" → token
+  #attemptOf = new Map<string, { attempt: number; token: number }>();
+  #closed = false;
+
+  constructor(ctx: GatewayContext, dev: DeviceSession) {
+    this.#ctx = ctx;
+    this.#dev = dev;
+  }
+
+  onAward(data: Uint8Array, respond: (d: Uint8Array) => boolean): void {
+    const award = tryUnwrap(data, "swarmlink.v1.Award");
+    if (!award || this.#closed) return;
+    const { taskId, attempt } = award;
+    const token = Number(award.fencingToken);
+    const answer = (state: TaskState, code?: string) =>
+      respond(
+        this.#result({
+          taskId,
+          attempt,
+          state,
+          fencingToken: token,
+          error: code ? { code, message: code, context: {} } : undefined,
+        }),
+      );
+    try {
+      this.#dev.fence.check("coordinator", token);
+    } catch (err) {
+      if (!isSwarmError(err, "E_FENCED")) throw err;
+      answer(TaskState.TASK_STATE_REJECTED, "E_FENCED");
+      return;
+    }
+    if (this.#seen.has(`${taskId}#${attempt}`)) {
+      answer(TaskState.TASK_STATE_ACCEPTED); // the same attempt again (a new leader): never run twice
+      return;
+    }
+    const before = this.#pending.get(taskId);
+    if (before) this.#ctx.o.clock.clearTimeout(before.timer);
+    const timer = this.#ctx.o.clock.setTimeout(() => {
+      if (this.#pending.get(taskId)?.timer !== timer) return;
+      this.#pending.delete(taskId);
+      answer(TaskState.TASK_STATE_REJECTED, "E_TIMEOUT");
+    }, this.#ctx.o.awardAcceptMs);
+    this.#pending.set(taskId, { attempt, token, respond, timer });
+    this.#attemptOf.set(taskId, { attempt, token });
+    this.#ctx.sendToDevice(mqttTopics.taskAward(this.#dev.agentId), awardToJson(award));
+  }
+
+  /**
+   * A status the device published (`state` already canonical): settles a pending award, then
+   * reports it on `subjects.taskStatus` until acknowledged (ACCEPTED too, in case the award reply is lost).
+   */
+  async onStatus(status: Result & { taskId: string; state: TaskState }): Promise<void> {
+    const known = this.#attemptOf.get(status.taskId);
+    const r: Result = {
+      ...status,
+      attempt: status.attempt || known?.attempt || 0,
+      fencingToken: known?.token,
+    };
+    const pending = this.#pending.get(status.taskId);
+    if (pending && (r.state === TaskState.TASK_STATE_ACCEPTED || r.state === TaskState.TASK_STATE_REJECTED)) {
+      this.#pending.delete(status.taskId);
+      this.#ctx.o.clock.clearTimeout(pending.timer);
+      if (r.state === TaskState.TASK_STATE_ACCEPTED) this.#remember(status.taskId, pending);
+      pending.respond(this.#result(r));
+    }
+    if (r.state === TaskState.TASK_STATE_REJECTED) return;
+    if (r.state === TaskState.TASK_STATE_SUCCEEDED || r.state === TaskState.TASK_STATE_FAILED) {
+      if (this.running > 0) this.running--;
+      this.#attemptOf.delete(status.taskId);
+    }
+    await requestUntilAnswered(this.#ctx.o.bus, subjects.taskStatus(status.taskId), this.#result(r), {
+      timeoutMs: this.#ctx.o.busRequestTimeoutMs,
+      retryMs: this.#ctx.o.statusRetryMs,
+      clock: this.#ctx.o.clock,
+      closed: () => this.#closed,
+    });
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const p of this.#pending.values()) this.#ctx.o.clock.clearTimeout(p.timer);
+    this.#pending.clear();
+  }
+
+  #remember(taskId: string, p: Pending): void {
+    this.running++;
+    this.#seen.set(`${taskId}#${p.attempt}`, p.token);
+    if (this.#seen.size > MAX_REMEMBERED_AWARDS) this.#seen.delete(this.#seen.keys().next().value as string);
+  }
+
+  #result(r: Result): Uint8Array {
+    const agentId = this.#dev.agentId;
+    return envelope("swarmlink.v1.TaskResult", { ...r, agentId }, agentId, this.#ctx.o.clock);
+  }
+}

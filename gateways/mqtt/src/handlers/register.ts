@@ -1,0 +1,18 @@
+import { descriptorFromJson } from "../codec/inbound.js";
+import type { Inbound } from "./types.js";
+
+/**
+ * `swarm/{id}/register` (QoS 1): registers the device with its descriptor; the PUBACK goes out once
+ * the registry has answered, so the device knows it is in the swarm [MQTT-4.3.2-2 allows the
+ * Server to delay PUBACK until it has taken ownership of the message].
+ */
+export async function onRegister({ ctx, session, value }: Inbound<"register">): Promise<void> {
+  const descriptor = descriptorFromJson(session.agentId, value);
+  try {
+    const epoch = await session.register(descriptor);
+    ctx.o.log.info({ agentId: session.agentId, epoch }, "device registered");
+  } catch (err) {
+    ctx.stats.refuse("register-failed");
+    ctx.o.log.warn({ agentId: session.agentId, err }, "device registration failed");
+  }
+}

@@ -1,0 +1,40 @@
+/** Counters of the gateway, for `gateway.stats()` and metrics. Every refusal is counted under its reason. */
+export interface GatewayStats {
+  /** Devices connected now. */
+  connected: number;
+  /** Devices registered in the swarm now. */
+  registered: number;
+  /** Publishes from devices delivered to the Bus. */
+  delivered: number;
+  /** Messages the gateway sent to devices. */
+  sentToDevices: number;
+  /** Refusals by reason: `auth`, `client-id`, `credential-limit`, `spoof`, `oversize`, `unknown-topic`, `bad-json`, `bad-payload`, `malformed`, `rate`, `conflated`, `bus-pressure`, `slow-subscriber`. */
+  refused: Record<string, number>;
+  /** Times a client's reading was paused for back-pressure. */
+  paused: number;
+}
+
+/** A mutable holder of the counters. */
+export class StatsCounter {
+  connected = 0;
+  registered = 0;
+  delivered = 0;
+  sentToDevices = 0;
+  paused = 0;
+  #refused = new Map<string, number>();
+
+  refuse(reason: string): void {
+    this.#refused.set(reason, (this.#refused.get(reason) ?? 0) + 1);
+  }
+
+  snapshot(): GatewayStats {
+    return {
+      connected: this.connected,
+      registered: this.registered,
+      delivered: this.delivered,
+      sentToDevices: this.sentToDevices,
+      refused: Object.fromEntries(this.#refused),
+      paused: this.paused,
+    };
+  }
+}
