@@ -230,7 +230,7 @@ export class Agent {
       this.#commands.close();
       await this.#tasks.drain(opts.timeoutMs ?? this.#o.drainTimeoutMs);
       await Promise.all([...this.#elections].map((l) => l.close().catch(() => {})));
-      await this.#telemetry.close();
+      await this.#telemetry.close(opts.timeoutMs ?? this.#o.drainTimeoutMs);
       await this.#session.close();
       this.#host.forget(this);
     })();

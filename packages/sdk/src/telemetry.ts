@@ -90,10 +90,17 @@ export class TelemetryPublisher {
     };
   }
 
-  /** Sends what is buffered (waiting at most for the pump under way), then refuses more. */
-  async close(): Promise<void> {
+  /** Sends what is buffered (waiting at most `timeoutMs` for a stalled link), then refuses more. */
+  async close(timeoutMs: number): Promise<void> {
     this.#closed = true;
-    await this.#pumping;
+    if (this.#pumping) {
+      let timer: ReturnType<Clock["setTimeout"]> | undefined;
+      const late = new Promise<void>((r) => {
+        timer = this.#clock.setTimeout(r, timeoutMs);
+      });
+      await Promise.race([this.#pumping, late]);
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+    }
     this.#conflated.close();
     this.#queued.close();
   }
@@ -101,7 +108,7 @@ export class TelemetryPublisher {
   async #pump(): Promise<void> {
     for (;;) {
       let n = 0;
-      for (let s = this.#next(); s; s = n < this.#batch ? this.#next() : undefined) {
+      for (let s = this.#next(); s; s = n < this.#batch && !this.#closedQueues() ? this.#next() : undefined) {
         n++;
         try {
           this.#bus.publish(subjects.agentTelemetry(this.#agentId, s.stream), s.data);
@@ -116,7 +123,12 @@ export class TelemetryPublisher {
       } catch {
         if (this.#closed) return;
       }
+      if (this.#queued.closed) return;
     }
+  }
+
+  #closedQueues(): boolean {
+    return this.#queued.closed;
   }
 
   /** Alternates the buffers so neither starves the other. */
