@@ -6,7 +6,7 @@ export type FrameViolation = "oversize" | "malformed";
 /**
  * Watches the MQTT fixed headers going by on a socket and cuts the connection on a frame larger
  * than `maxPacketBytes` (before buffering it) or a Remaining Length of more than four bytes
- * [MQTT-2.2.3]. It wraps this socket's `read` (aedes reads in paused mode), so reading, pausing
+ * [MQTT-2.2.3], a first packet that is not CONNECT or a reserved packet type. It wraps this socket's `read` (aedes reads in paused mode), so reading, pausing
  * and back-pressure stay the socket's own.
  */
 export function guardFrames(
@@ -19,12 +19,16 @@ export function guardFrames(
   let multiplier = 1;
   let lengthBytes = 0;
   let remaining = 0;
+  let first = true;
   const read = socket.read.bind(socket);
   const scan = (buf: Buffer): FrameViolation | undefined => {
     let i = 0;
     while (i < buf.length) {
       if (state === "header") {
-        i++;
+        const type = (buf[i++] as number) >> 4;
+        // the first packet must be CONNECT [MQTT-3.1.0-1]; types 0 and 15 are reserved [MQTT-2.2.1]
+        if ((first && type !== 1) || type === 0 || type === 15) return "malformed";
+        first = false;
         state = "length";
         length = 0;
         multiplier = 1;

@@ -1,4 +1,4 @@
-import { mqttFilters, mqttTopics } from "@swarmlink/protocol";
+import { isValidId, mqttFilters, mqttTopics } from "@swarmlink/protocol";
 import mqtt from "mqtt";
 
 /** A firmware-like test device on plain mqtt.js: accepts every award and succeeds it, answers commands. */
@@ -19,12 +19,14 @@ export async function connectDevice(
     reconnectPeriod: 0,
     username: opts.username,
     password: opts.password,
-    will: {
-      topic: mqttTopics.presence(id),
-      payload: Buffer.from('{"status":"offline"}'),
-      qos: 1,
-      retain: false,
-    },
+    will: isValidId(id)
+      ? {
+          topic: mqttTopics.presence(id),
+          payload: Buffer.from('{"status":"offline"}'),
+          qos: 1,
+          retain: false,
+        }
+      : undefined,
   });
   await new Promise<void>((resolve, reject) => {
     client.once("connect", () => resolve());
@@ -32,7 +34,7 @@ export async function connectDevice(
   });
   (client.stream as unknown as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
   const awards: Record<string, unknown>[] = [];
-  if (opts.serve !== false) {
+  if (opts.serve !== false && isValidId(id)) {
     await client.subscribeAsync(mqttFilters.toAgent(id), { qos: 1 });
     client.on("message", (topic, payload) => {
       const msg = JSON.parse(payload.toString()) as Record<string, unknown>;
