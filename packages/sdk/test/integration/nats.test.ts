@@ -113,4 +113,17 @@ describe("the SDK over real NATS with a Redis store", () => {
       await nats.resume();
     }
   });
+
+  it("elects one of two agents over a NATS KV store opened by the Swarm", async () => {
+    swarm = await connect({ servers: nats.url, name: "el" });
+    const a = await swarm.agent({ id: "amr-ea" });
+    const b = await swarm.agent({ id: "amr-eb" });
+    const la = await a.elect("formation", { leaseMs: 1000, renewMs: 250 });
+    await la.waitForLeadership();
+    const lb = await b.elect("formation", { leaseMs: 1000, renewMs: 250 });
+    assert.ok(la.isLeader && !lb.isLeader);
+    await la.resign();
+    await lb.waitForLeadership();
+    assert.ok(lb.isLeader && !la.isLeader && (lb.token ?? 0) > 0);
+  });
 });
