@@ -170,7 +170,9 @@ export class FencedStore {
   async #checkTerm(key: string, token: number, signal: AbortSignal | undefined): Promise<void> {
     let read = this.#termRead;
     if (!read) {
-      read = this.store.get(this.#electionKey).then((e) => (e ? readElection(e.value, e.revision)?.token : undefined));
+      read = this.store
+        .get(this.#electionKey)
+        .then((e) => (e ? readElection(e.value, e.revision)?.token : undefined));
       this.#termRead = read;
       const clear = () => {
         if (this.#termRead === read) this.#termRead = undefined;

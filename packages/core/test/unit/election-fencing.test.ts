@@ -194,9 +194,16 @@ describe("FencedStore", () => {
     });
     assert.equal(text((await b.fenced.get("tasks.t4"))?.value), "again");
     const seen: (number | undefined)[] = [];
-    await b.fenced.write("tasks.t4", (cur) => (seen.push(cur?.revision), bytes("newest")), {
-      knownRevision: rev - 1,
-    });
+    await b.fenced.write(
+      "tasks.t4",
+      (cur) => {
+        seen.push(cur?.revision);
+        return bytes("newest");
+      },
+      {
+        knownRevision: rev - 1,
+      },
+    );
     assert.deepEqual(seen, [rev - 1, rev], "a stale known revision is retried with a fresh read");
     assert.equal(text((await b.fenced.get("tasks.t4"))?.value), "newest");
   });
