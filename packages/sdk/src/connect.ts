@@ -3,7 +3,13 @@ import type { Store } from "@swarmlink/store";
 import type { Bus } from "@swarmlink/transport";
 import { DEFAULT_REQUEST_TIMEOUT_MS, wholeOption } from "./options.js";
 import { Swarm } from "./swarm.js";
-import { localTransport, natsTransport, type SwarmTransport } from "./transport.js";
+import {
+  type Credentials,
+  localTransport,
+  natsTransport,
+  parseCredentials,
+  type SwarmTransport,
+} from "./transport.js";
 
 /** The client name when none is given (`Envelope.source` of its tasks and commands). */
 export const DEFAULT_CLIENT_NAME = "sdk";
@@ -26,16 +32,20 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** A transport of your own (e.g. WebSocket); excludes `servers` and `bus`. */
   transport?: SwarmTransport;
+  /** How to log in to the NATS servers (with `servers` only): a user and password, or a token. @default none */
+  credentials?: Credentials;
 }
 
 /**
  * Connects to a swarm over NATS, or in-process over a Bus (and Store) you give.
  *
- * @throws SwarmError `E_CONFIG` naming the field of a bad option or combination; `E_UNAVAILABLE` when no NATS server answers.
+ * @throws SwarmError `E_CONFIG` naming the field of a bad option or combination; `E_UNAVAILABLE` when no
+ * NATS server answers; `E_FORBIDDEN` when a server answers but refuses the `credentials` (or their
+ * absence) — retrying with the same ones will not help, so it is told apart from `E_UNAVAILABLE`.
  *
  * @example
  * ```ts
- * const swarm = await connect({ servers: "nats://127.0.0.1:4222", name: "picker-fleet" });
+ * const swarm = await connect({ servers: "nats://127.0.0.1:4222", name: "picker-fleet", credentials: { user: "fleet", pass } });
  * const agent = await swarm.agent({ id: "amr-07", capabilities: ["pick"] });
  * // or, embedded: const swarm = await connect({ bus: memoryBus, store: memoryStore });
  * await swarm.drain();
@@ -48,6 +58,9 @@ export async function connect(opts: ConnectOptions = {}): Promise<Swarm> {
   if (given > 1)
     throw new SwarmError("E_CONFIG", "give one of servers, bus and transport", { field: "servers" });
   if (opts.store && !opts.bus) throw new SwarmError("E_CONFIG", "store goes with bus", { field: "store" });
+  if (opts.credentials !== undefined && (opts.bus || opts.transport))
+    throw new SwarmError("E_CONFIG", "credentials go with servers", { field: "credentials" });
+  const credentials = parseCredentials(opts.credentials);
   const name = opts.name ?? DEFAULT_CLIENT_NAME;
   try {
     validateId("name", name);
@@ -60,6 +73,6 @@ export async function connect(opts: ConnectOptions = {}): Promise<Swarm> {
     opts.transport ??
     (opts.bus
       ? localTransport(opts.bus, opts.store)
-      : await natsTransport(opts.servers ?? DEFAULT_SERVERS, name));
+      : await natsTransport(opts.servers ?? DEFAULT_SERVERS, name, credentials));
   return new Swarm(transport, clock, name, timeoutMs);
 }

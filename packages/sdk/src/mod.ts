@@ -29,5 +29,5 @@ export type { TaskContext, TaskHandler } from "./tasks/running.js";
 export type { BidFn } from "./tasks/worker.js";
 export { COORDINATOR_FENCE_GROUP } from "./tasks/worker.js";
 export type { PoseSample, TelemetryOptions, TelemetryStats } from "./telemetry.js";
-export type { SwarmTransport } from "./transport.js";
+export type { Credentials, SwarmTransport } from "./transport.js";
 export { localTransport, natsTransport } from "./transport.js";
