@@ -1,11 +1,9 @@
 import net from "node:net";
 import tls from "node:tls";
-import { isSwarmError, parseMqttTopic, subjects } from "@swarmlink/protocol";
-import { BoundedQueue } from "@swarmlink/transport";
+import { isSwarmError, parseMqttTopic } from "@swarmlink/protocol";
 import { Aedes, type Client, type PublishPacket } from "aedes";
 import { Admission, isOwnTopic } from "./acl.js";
 import { TokenBucket } from "./bucket.js";
-import type { TelemetryInit } from "./codec/inbound.js";
 import { parseJson, toJsonBytes } from "./codec/json.js";
 import type { GatewayContext } from "./context.js";
 import { DeviceSession } from "./device.js";
@@ -13,7 +11,7 @@ import { guardFrames } from "./frame-guard.js";
 import { handleInbound } from "./handlers/mod.js";
 import { type MqttGatewayOptions, type ParsedGatewayOptions, parseGatewayOptions } from "./options.js";
 import { type GatewayStats, StatsCounter } from "./stats.js";
-import { envelope } from "./wire.js";
+import { TelemetryPump } from "./telemetry.js";
 
 /**
  * The MQTT gateway in listener mode: an aedes broker on TCP (or TLS) that makes each connected
@@ -36,8 +34,7 @@ export class MqttGateway {
   #buckets = new WeakMap<Client, TokenBucket>();
   /** Connections admitted and not yet ready, by client id: a takeover in progress [MQTT-3.1.4-2]. */
   #connecting = new Map<string, Client>();
-  #telemetry: BoundedQueue<TelemetryInit>;
-  #pumping = false;
+  #telemetry: TelemetryPump;
 
   private constructor(o: ParsedGatewayOptions, aedes: Aedes, server: net.Server, stats: StatsCounter) {
     this.#o = o;
@@ -45,11 +42,7 @@ export class MqttGateway {
     this.#server = server;
     this.#stats = stats;
     this.port = (server.address() as net.AddressInfo).port;
-    this.#telemetry = new BoundedQueue({
-      capacity: o.telemetryQueue,
-      policy: "conflate",
-      key: (t) => `${t.agentId}/${t.stream}`,
-    });
+    this.#telemetry = new TelemetryPump(o, stats);
   }
 
   /** Starts listening. @throws SwarmError `E_CONFIG` for bad options; the listen error (EADDRINUSE…). */
@@ -222,7 +215,7 @@ export class MqttGateway {
         route,
         value,
         current: this.#isCurrent(client),
-        enqueueTelemetry: (t) => this.#enqueue(t),
+        enqueueTelemetry: (t) => this.#telemetry.enqueue(t),
       }).then(
         () => {
           this.#stats.delivered++;
@@ -245,29 +238,5 @@ export class MqttGateway {
       bucket?.take();
       run();
     }, wait);
-  }
-
-  #enqueue(t: TelemetryInit): boolean {
-    const before = this.#telemetry.stats().dropped;
-    this.#telemetry.offer(t);
-    if (!this.#pumping) {
-      this.#pumping = true;
-      setImmediate(() => this.#pump());
-    }
-    return this.#telemetry.stats().dropped === before;
-  }
-
-  #pump(): void {
-    this.#pumping = false;
-    for (let t = this.#telemetry.poll(); t !== undefined; t = this.#telemetry.poll()) {
-      try {
-        const agentId = t.agentId as string;
-        const data = envelope("swarmlink.v1.Telemetry", t, agentId, this.#o.clock);
-        this.#o.bus.publish(subjects.agentTelemetry(agentId, t.stream as string), data);
-      } catch (err) {
-        this.#stats.refuse("bus-pressure");
-        this.#o.log.warn({ agentId: t.agentId, err }, "telemetry not published");
-      }
-    }
   }
 }
