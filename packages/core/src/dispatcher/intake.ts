@@ -49,13 +49,21 @@ export class Intake {
         });
         if (signal.aborted) return;
         this.#stream = consumer.consume({ maxMessages: INTAKE_BUFFER, signal });
+        // Up to the consumer's max in flight at once: each take is a Store round trip or two, and
+        // one at a time would cap intake at a few hundred tasks/s on a networked Store. Order does
+        // not matter here; allocation orders tasks by urgency.
+        const taking = new Set<Promise<void>>();
         for await (const m of this.#stream) {
           if (signal.aborted) {
             m.nak();
-            return;
+            break;
           }
-          await this.#take(m);
+          const t: Promise<void> = this.#take(m).finally(() => taking.delete(t));
+          taking.add(t);
+          if (taking.size >= DEFAULT_INTAKE_MAX_IN_FLIGHT) await Promise.race(taking);
         }
+        await Promise.all(taking);
+        if (signal.aborted) return;
       } catch (err) {
         if (signal.aborted) return;
         o.log.warn({ err }, "task intake failed; consuming again shortly");
