@@ -87,35 +87,41 @@ export class SimulatedWorker {
 
   #onAward(data: Uint8Array, respond: (d: Uint8Array) => void): void {
     let award: ReturnType<typeof unwrapAs<"swarmlink.v1.Award">>;
+    let awardId: string;
     try {
-      award = unwrapAs(decodeEnvelope(data), "swarmlink.v1.Award");
+      const env = decodeEnvelope(data);
+      award = unwrapAs(env, "swarmlink.v1.Award");
+      awardId = env.id;
     } catch {
       return; // not an award: nothing to answer
     }
     const { taskId, attempt, fencingToken: token } = award;
+    // The reply carries the award's id as its correlation id (the wire contract's rule for replies).
+    const reply = (state: TaskState, code?: string) =>
+      respond(this.#result(taskId, attempt, state, code, awardId));
     try {
       this.fence.check("coordinator", token);
     } catch (err) {
       if (!isSwarmError(err, "E_FENCED")) throw err;
       this.refused.push({ taskId, token });
-      respond(this.#result(taskId, attempt, TaskState.TASK_STATE_REJECTED, "E_FENCED"));
+      reply(TaskState.TASK_STATE_REJECTED, "E_FENCED");
       return;
     }
     const key = `${taskId}#${attempt}`;
     if (this.#seen.has(key)) {
       // The same attempt again (a new leader re-sending it): acknowledge, never run twice.
-      respond(this.#result(taskId, attempt, TaskState.TASK_STATE_ACCEPTED));
+      reply(TaskState.TASK_STATE_ACCEPTED);
       return;
     }
     if (this.#running >= this.#credits) {
-      respond(this.#result(taskId, attempt, TaskState.TASK_STATE_REJECTED, "E_OVERFLOW"));
+      reply(TaskState.TASK_STATE_REJECTED, "E_OVERFLOW");
       return;
     }
     this.#seen.add(key);
     this.#running++;
     this.agent.inFlight = this.#running;
     this.runs.push({ taskId, attempt, token });
-    respond(this.#result(taskId, attempt, TaskState.TASK_STATE_ACCEPTED));
+    reply(TaskState.TASK_STATE_ACCEPTED);
     const finish = () => {
       this.#running--;
       this.agent.inFlight = this.#running;
@@ -126,12 +132,18 @@ export class SimulatedWorker {
     else queueMicrotask(finish);
   }
 
-  #result(taskId: string, attempt: number, state: TaskState, code?: string): Uint8Array {
+  #result(
+    taskId: string,
+    attempt: number,
+    state: TaskState,
+    code?: string,
+    correlationId?: string,
+  ): Uint8Array {
     const error = code ? { code, message: code, context: {} } : undefined;
     const env = wrap(
       "swarmlink.v1.TaskResult",
       { taskId, agentId: this.id, state, attempt, error },
-      { source: this.id },
+      { source: this.id, ...(correlationId ? { correlationId } : {}) },
       { clock: this.#clock },
     );
     return encodeEnvelope(env);
