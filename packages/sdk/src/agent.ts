@@ -4,6 +4,7 @@ import type { Store } from "@swarmlink/store";
 import type { Bus } from "@swarmlink/transport";
 import { type CommandHandler, CommandServer } from "./commands.js";
 import { type AgentLeadership, leadershipHandle } from "./election.js";
+import { type FrameKind, malformedCounter } from "./frames.js";
 import { type AgentTuning, type ParsedTuning, parseTuning } from "./options.js";
 import { Session } from "./session.js";
 import type { TaskHandler } from "./tasks/running.js";
@@ -66,6 +67,7 @@ export class Agent {
   readonly #commands: CommandServer;
   readonly #tasks: TaskWorker;
   readonly #elections = new Set<Leadership>();
+  readonly #malformed = malformedCounter();
   #offReconnect: () => void = () => {};
   #closing: Promise<void> | undefined;
 
@@ -93,7 +95,8 @@ export class Agent {
         : {}),
     };
     const { bus, clock } = host;
-    this.#session = new Session(bus, clock, descriptor, this.#o);
+    const count = this.#malformed.count;
+    this.#session = new Session(bus, clock, descriptor, this.#o, count);
     this.#telemetry = new TelemetryPublisher(
       bus,
       clock,
@@ -101,9 +104,9 @@ export class Agent {
       this.#o.telemetryCapacity,
       this.#o.telemetryBatch,
     );
-    this.#commands = new CommandServer(bus, clock, this.id, this.#o.recentIds);
+    this.#commands = new CommandServer(bus, clock, this.id, this.#o.recentIds, count);
     const d = { bus, clock, agentId: this.id, timeoutMs: this.#o.requestTimeoutMs, retryMs: this.#o.retryMs };
-    this.#tasks = new TaskWorker(d, credits, this.#o.recentIds);
+    this.#tasks = new TaskWorker(d, credits, this.#o.recentIds, count);
     this.#tasks.onChange = (n) => {
       this.#session.inFlight = n;
     };
@@ -136,6 +139,11 @@ export class Agent {
   /** Awards refused so far, by error code. */
   get refusedAwards(): ReadonlyMap<string, number> {
     return this.#tasks.refused;
+  }
+
+  /** Frames on the agent's subjects that could not be read (ignored; an award answered REJECTED), by kind. */
+  get malformedFrames(): ReadonlyMap<FrameKind, number> {
+    return this.#malformed.counts;
   }
 
   /**

@@ -14,6 +14,7 @@ import {
   wrap,
 } from "@swarmlink/protocol";
 import type { Bus, Msg, Subscription } from "@swarmlink/transport";
+import type { CountMalformed } from "./frames.js";
 import { fromJsonBytes, toJsonBytes } from "./json.js";
 import { RecentMap } from "./recent.js";
 
@@ -42,15 +43,17 @@ export class CommandServer {
   readonly #handlers = new Map<string, CommandHandler>();
   readonly #recent: RecentMap<Promise<ReplyInit>>;
   readonly #stop = new AbortController();
+  readonly #malformed: CountMalformed;
   #sub: Subscription | undefined;
   /** Commands run (repeats not counted). */
   runs = 0;
 
-  constructor(bus: Bus, clock: Clock, agentId: string, recentIds: number) {
+  constructor(bus: Bus, clock: Clock, agentId: string, recentIds: number, malformed: CountMalformed) {
     this.#bus = bus;
     this.#clock = clock;
     this.#agentId = agentId;
     this.#recent = new RecentMap(recentIds);
+    this.#malformed = malformed;
   }
 
   /** Subscribes (once, before registering, so nothing routed to the agent finds no one). */
@@ -83,6 +86,7 @@ export class CommandServer {
       env = decodeEnvelope(m.data);
       cmd = unwrapAs(env, "swarmlink.v1.Command");
     } catch {
+      this.#malformed("command");
       return; // not a command: nothing to answer
     }
     let reply = this.#recent.get(cmd.id);
@@ -96,7 +100,11 @@ export class CommandServer {
       { source: this.#agentId, correlationId: env.id },
       { clock: this.#clock },
     );
-    m.respond(encodeEnvelope(out));
+    try {
+      m.respond(encodeEnvelope(out));
+    } catch {
+      // the link is down or closed: the issuer's CommandClient retries or times out
+    }
   }
 
   async #answer(cmd: Command): Promise<ReplyInit> {

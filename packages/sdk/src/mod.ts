@@ -13,6 +13,7 @@ export type { CommandContext, CommandHandler } from "./commands.js";
 export type { ConnectOptions } from "./connect.js";
 export { connect, DEFAULT_CLIENT_NAME, DEFAULT_SERVERS } from "./connect.js";
 export type { AgentLeadership } from "./election.js";
+export type { FrameKind } from "./frames.js";
 export type { AgentTuning } from "./options.js";
 export {
   DEFAULT_DRAIN_TIMEOUT_MS,

@@ -9,6 +9,7 @@ import {
   unwrapAs,
 } from "@swarmlink/protocol";
 import type { Bus, Subscription } from "@swarmlink/transport";
+import type { CountMalformed } from "./frames.js";
 import type { ParsedTuning } from "./options.js";
 
 /**
@@ -27,12 +28,20 @@ export class Session {
   readonly #clock: Clock;
   readonly #descriptor: DescriptorInit & { id: string };
   readonly #o: ParsedTuning;
+  readonly #malformed: CountMalformed;
   #sub: Subscription | undefined;
   #timer: TimerHandle | undefined;
   #registering: Promise<void> | undefined;
   #closed = false;
 
-  constructor(bus: Bus, clock: Clock, descriptor: DescriptorInit & { id: string }, o: ParsedTuning) {
+  constructor(
+    bus: Bus,
+    clock: Clock,
+    descriptor: DescriptorInit & { id: string },
+    o: ParsedTuning,
+    malformed: CountMalformed,
+  ) {
+    this.#malformed = malformed;
     this.#bus = bus;
     this.#clock = clock;
     this.#descriptor = descriptor;
@@ -51,7 +60,7 @@ export class Session {
           const p = unwrapAs(decodeEnvelope(m.data), "swarmlink.v1.Presence");
           if (isReregisterRequest(p) && Number(p.epoch ?? 0) >= this.epoch) this.reregister();
         } catch {
-          // not a presence: ignore
+          this.#malformed("presence"); // not a presence: counted, ignored
         }
       },
     });

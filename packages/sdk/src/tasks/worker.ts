@@ -2,6 +2,7 @@ import { answerOffers, TokenFence } from "@swarmlink/core";
 import {
   type Award,
   decodeEnvelope,
+  type Envelope,
   encodeEnvelope,
   isSwarmError,
   SwarmError,
@@ -14,6 +15,7 @@ import {
 } from "@swarmlink/protocol";
 import type { Subscription } from "@swarmlink/transport";
 import { errorOf } from "../commands.js";
+import type { CountMalformed } from "../frames.js";
 import { RecentMap } from "../recent.js";
 import type { ReportDeps } from "./report.js";
 import { RunningTask, type TaskHandler } from "./running.js";
@@ -23,6 +25,12 @@ export const COORDINATOR_FENCE_GROUP = "coordinator";
 
 /** Prices a task for this agent: a finite cost ≥ 0 to bid, undefined to stay out. */
 export type BidFn = (task: Task) => number | undefined;
+
+interface AwardKey {
+  taskId: string;
+  attempt: number;
+  token: number;
+}
 
 interface Registered {
   handler: TaskHandler;
@@ -48,13 +56,15 @@ export class TaskWorker {
   readonly #unreported = new Set<RunningTask>();
   readonly #subs: Subscription[] = [];
   readonly #giveUp = new AbortController();
+  readonly #malformed: CountMalformed;
   #accepting = true;
   onChange: (inFlight: number) => void = () => {};
 
-  constructor(d: ReportDeps, credits: number, recentIds: number) {
+  constructor(d: ReportDeps, credits: number, recentIds: number, malformed: CountMalformed) {
     this.#d = d;
     this.#credits = credits;
     this.#seen = new RecentMap(recentIds);
+    this.#malformed = malformed;
   }
 
   get inFlight(): number {
@@ -65,10 +75,20 @@ export class TaskWorker {
     const { bus, agentId } = this.#d;
     this.#subs.push(
       bus.subscribe(subjects.agentTaskAward(agentId), {
-        callback: (_e, m) => m.respond(this.#onAward(m.data)),
+        callback: (_e, m) => {
+          const reply = this.#onAward(m.data);
+          try {
+            m.respond(reply);
+          } catch {
+            // the link went down: the coordinator times out and re-sends the award
+          }
+        },
       }),
       bus.subscribe(subjects.agentTaskCancel(agentId), { callback: (_e, m) => this.#onCancel(m.data) }),
-      answerOffers(bus, agentId, (task) => this.#price(task), { clock: this.#d.clock }),
+      answerOffers(bus, agentId, (task) => this.#price(task), {
+        clock: this.#d.clock,
+        onInvalid: () => this.#malformed("offer"),
+      }),
     );
   }
 
@@ -131,48 +151,59 @@ export class TaskWorker {
     if (!this.#accepting || this.#running.size >= this.#credits) return undefined;
     for (const c of task.capabilities?.length ? task.capabilities : [task.kind]) {
       const price = this.#bidders.get(c);
-      if (price) return price(task);
+      if (!price) continue;
+      try {
+        return price(task);
+      } catch {
+        return undefined; // a pricing function that throws stays out of this auction
+      }
     }
     return undefined;
   }
 
+  /** Answers one award; the reply carries the award Envelope's id as its correlation id. */
   #onAward(data: Uint8Array): Uint8Array {
+    let env: Envelope | undefined;
     let award: Award;
     try {
-      award = unwrapAs(decodeEnvelope(data), "swarmlink.v1.Award");
+      env = decodeEnvelope(data);
+      award = unwrapAs(env, "swarmlink.v1.Award");
+      validateId("taskId", award.taskId);
     } catch (err) {
-      return this.#reply("", 0, 0, err);
+      this.#malformed("award");
+      return this.#reply(env?.id, { taskId: "", attempt: 0, token: 0 }, err);
     }
-    const { taskId, attempt } = award;
-    const token = Number(award.fencingToken);
+    const a = { taskId: award.taskId, attempt: award.attempt, token: Number(award.fencingToken) };
+    const err = this.#decide(award, a);
+    if (err !== undefined) {
+      const code = isSwarmError(err) ? err.code : "E_INTERNAL";
+      this.refused.set(code, (this.refused.get(code) ?? 0) + 1);
+    }
+    return this.#reply(env.id, a, err);
+  }
+
+  /** Accepts (starts the attempt, returns undefined) or returns why the award is refused. */
+  #decide(award: Award, { taskId, attempt, token }: AwardKey): SwarmError | undefined {
     const before = this.fence.highest(COORDINATOR_FENCE_GROUP) ?? 0;
     try {
       this.fence.check(COORDINATOR_FENCE_GROUP, token);
     } catch (err) {
-      return this.#refuse(taskId, attempt, token, err);
+      return isSwarmError(err) ? err : new SwarmError("E_FENCED", String(err), { taskId });
     }
     const key = `${taskId}#${attempt}`;
     if (this.#seen.has(key)) {
       // A new leader re-sending the same attempt: acknowledge, adopt its term, never run it twice.
       const r = this.#running.get(taskId);
       if (r && r.attempt === attempt) r.token = Math.max(r.token, token);
-      return this.#reply(taskId, attempt, token);
+      return undefined;
     }
     if (token > before) this.#newTerm(token);
-    if (!this.#accepting)
-      return this.#refuse(taskId, attempt, token, new SwarmError("E_CLOSED", "agent closing"));
+    if (!this.#accepting) return new SwarmError("E_CLOSED", "agent closing", { taskId });
     const match = award.task ? this.#match(award.task as Task) : undefined;
-    if (!match)
-      return this.#refuse(
-        taskId,
-        attempt,
-        token,
-        new SwarmError("E_UNSUPPORTED", "no handler for this task", { taskId }),
-      );
+    if (!match) return new SwarmError("E_UNSUPPORTED", "no handler for this task", { taskId });
     const [, reg] = match;
-    if (this.#running.size >= this.#credits || reg.running >= reg.credits || this.#running.has(taskId)) {
-      return this.#refuse(taskId, attempt, token, new SwarmError("E_OVERFLOW", "no free credit", { taskId }));
-    }
+    if (this.#running.size >= this.#credits || reg.running >= reg.credits || this.#running.has(taskId))
+      return new SwarmError("E_OVERFLOW", "no free credit", { taskId });
     this.#seen.set(key, true);
     const run = new RunningTask(this.#d, award, reg.handler, this.#giveUp.signal);
     reg.running++;
@@ -185,7 +216,7 @@ export class TaskWorker {
       if (this.#running.get(taskId) === run) this.#running.delete(taskId);
       this.onChange(this.#running.size);
     });
-    return this.#reply(taskId, attempt, token);
+    return undefined;
   }
 
   /** A newer coordinator term: each attempt awarded under an older one asks the new leader if it is still ours. */
@@ -200,17 +231,11 @@ export class TaskWorker {
         .get(c.taskId)
         ?.abort(new SwarmError("E_ABORTED", c.reason || "cancelled", { taskId: c.taskId }));
     } catch {
-      // not a cancel: ignore
+      this.#malformed("cancel"); // not a cancel: counted, ignored
     }
   }
 
-  #refuse(taskId: string, attempt: number, token: number, err: unknown): Uint8Array {
-    const code = isSwarmError(err) ? err.code : "E_INTERNAL";
-    this.refused.set(code, (this.refused.get(code) ?? 0) + 1);
-    return this.#reply(taskId, attempt, token, err);
-  }
-
-  #reply(taskId: string, attempt: number, token: number, err?: unknown): Uint8Array {
+  #reply(correlationId: string | undefined, { taskId, attempt, token }: AwardKey, err?: unknown): Uint8Array {
     const state = err === undefined ? TaskState.TASK_STATE_ACCEPTED : TaskState.TASK_STATE_REJECTED;
     const r = {
       taskId,
@@ -220,8 +245,7 @@ export class TaskWorker {
       fencingToken: token,
       ...(err === undefined ? {} : { error: errorOf(err) }),
     };
-    return encodeEnvelope(
-      wrap("swarmlink.v1.TaskResult", r, { source: this.#d.agentId }, { clock: this.#d.clock }),
-    );
+    const meta = { source: this.#d.agentId, ...(correlationId ? { correlationId } : {}) };
+    return encodeEnvelope(wrap("swarmlink.v1.TaskResult", r, meta, { clock: this.#d.clock }));
   }
 }
