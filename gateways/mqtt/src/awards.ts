@@ -6,7 +6,6 @@ import {
   TaskState,
   type TimerHandle,
 } from "@swarmlink/protocol";
-import { awardToJson } from "./codec/outbound.js";
 import type { GatewayContext } from "./context.js";
 import type { DeviceSession } from "./device.js";
 import { envelope, requestUntilAnswered, tryUnwrap } from "./wire.js";
@@ -37,6 +36,9 @@ export class AwardDesk {
   #pending = new Map<string, Pending>();
   #seen = new Map<string, number>(); // "taskId#attempt" → token
   #attemptOf = new Map<string, { attempt: number; token: number }>();
+  /** Status reports taken (PUBACKed) and not yet acknowledged by the leader: the bounded outbox. */
+  #reports = 0;
+  #slotWaiters: Array<(taken: boolean) => void> = [];
   #closed = false;
 
   constructor(ctx: GatewayContext, dev: DeviceSession) {
@@ -79,12 +81,15 @@ export class AwardDesk {
     }, this.#ctx.o.awardAcceptMs);
     this.#pending.set(taskId, { attempt, token, respond, timer });
     this.#attemptOf.set(taskId, { attempt, token });
-    this.#ctx.sendToDevice(mqttTopics.taskAward(this.#dev.agentId), awardToJson(award));
+    this.#dev.send(mqttTopics.taskAward(this.#dev.agentId), this.#dev.codec.award(award));
   }
 
   /**
    * A status the device published (`state` already canonical): settles a pending award, then
-   * reports it on `subjects.taskStatus` until acknowledged (ACCEPTED too, in case the award reply is lost).
+   * reports it on `subjects.taskStatus` until acknowledged (ACCEPTED too, in case the award reply
+   * is lost), in the background. Resolves once the report is in the outbox: at most
+   * `maxPendingReports` wait for the leader, and while it is full the caller holds the PUBACK
+   * (the gateway owns a report once it is PUBACKed [MQTT-4.3.2-2], so none is dropped).
    */
   async onStatus(status: Result & { taskId: string; state: TaskState }): Promise<void> {
     const known = this.#attemptOf.get(status.taskId);
@@ -105,16 +110,40 @@ export class AwardDesk {
       if (this.running > 0) this.running--;
       this.#attemptOf.delete(status.taskId);
     }
-    await requestUntilAnswered(this.#ctx.o.bus, subjects.taskStatus(status.taskId), this.#result(r), {
+    if (!(await this.#slot())) return;
+    void requestUntilAnswered(this.#ctx.o.bus, subjects.taskStatus(status.taskId), this.#result(r), {
       timeoutMs: this.#ctx.o.busRequestTimeoutMs,
       retryMs: this.#ctx.o.statusRetryMs,
       clock: this.#ctx.o.clock,
       closed: () => this.#closed,
+    }).then((answered) => {
+      if (!answered) this.#ctx.o.log.warn({ taskId: status.taskId }, "status report dropped: closed");
+      const next = this.#slotWaiters.shift();
+      if (next)
+        next(true); // the slot passes to the next report as it is
+      else this.#reports--;
     });
+  }
+
+  /** Status reports waiting for the leader's acknowledgement. */
+  get pendingReports(): number {
+    return this.#reports;
+  }
+
+  /** Takes a slot in the outbox: true when taken (maybe after a wait), false when the desk closed first. */
+  #slot(): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    if (this.#slotWaiters.length === 0 && this.#reports < this.#ctx.o.maxPendingReports) {
+      this.#reports++;
+      return Promise.resolve(true);
+    }
+    this.#ctx.stats.refuse("outbox-full");
+    return new Promise((resolve) => this.#slotWaiters.push(resolve));
   }
 
   close(): void {
     this.#closed = true;
+    for (const w of this.#slotWaiters.splice(0)) w(false);
     for (const p of this.#pending.values()) this.#ctx.o.clock.clearTimeout(p.timer);
     this.#pending.clear();
   }

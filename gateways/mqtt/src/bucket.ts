@@ -1,8 +1,15 @@
 import type { Clock } from "@swarmlink/protocol";
 
 /**
- * A token bucket: `take()` succeeds while tokens remain; tokens refill at `ratePerSec` up to
- * `burst`. `waitMs()` tells how long until the next token.
+ * A token bucket: tokens refill at `ratePerSec` up to `burst`. `take()` succeeds while tokens
+ * remain; `reserve()` always takes one, going into debt, and says how long the caller must wait
+ * for it, so a batch of publishes is released one token interval apart, in order.
+ *
+ * @example
+ * ```ts
+ * const bucket = new TokenBucket(100, 10, systemClock);
+ * const waitMs = bucket.reserve(); // 0 for the first 10, then 10 ms, 20 ms, …
+ * ```
  */
 export class TokenBucket {
   #tokens: number;
@@ -25,6 +32,13 @@ export class TokenBucket {
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
+  }
+
+  /** Takes one token, due now or later: the milliseconds until it is due (0 if it is). */
+  reserve(): number {
+    this.#refill();
+    this.#tokens -= 1;
+    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / this.#rate) * 1000);
   }
 
   /** Milliseconds until a token is available (0 if one is). */

@@ -1,6 +1,6 @@
 import { CommandStatus, mqttTopics, type PayloadInit, type TimerHandle } from "@swarmlink/protocol";
-import { commandToJson } from "./codec/outbound.js";
 import type { GatewayContext } from "./context.js";
+import type { DeviceSession } from "./device.js";
 import { envelope, tryUnwrap } from "./wire.js";
 
 type Reply = PayloadInit<"swarmlink.v1.CommandReply">;
@@ -17,12 +17,14 @@ const MAX_REMEMBERED_REPLIES = 256;
 export class CommandDesk {
   #ctx: GatewayContext;
   #agentId: string;
+  #dev: DeviceSession;
   #pending = new Map<string, { responders: ((d: Uint8Array) => boolean)[]; timer: TimerHandle }>();
   #done = new Map<string, Uint8Array>();
 
-  constructor(ctx: GatewayContext, agentId: string) {
+  constructor(ctx: GatewayContext, dev: DeviceSession) {
     this.#ctx = ctx;
-    this.#agentId = agentId;
+    this.#dev = dev;
+    this.#agentId = dev.agentId;
   }
 
   onCommand(data: Uint8Array, respond: (d: Uint8Array) => boolean): void {
@@ -46,7 +48,7 @@ export class CommandDesk {
       this.settle({ id: cmd.id, agentId: this.#agentId, status: CommandStatus.COMMAND_STATUS_TIMEOUT });
     }, waitMs);
     this.#pending.set(cmd.id, { responders: [respond], timer });
-    this.#ctx.sendToDevice(mqttTopics.command(this.#agentId, cmd.name), commandToJson(cmd));
+    this.#dev.send(mqttTopics.command(this.#agentId, cmd.name), this.#dev.codec.command(cmd));
   }
 
   /** A reply from the device (or the timeout): answers every waiting request. False if none waited. */

@@ -5,6 +5,9 @@ import type { StatsCounter } from "./stats.js";
 export interface GatewayContext {
   readonly o: ParsedGatewayOptions;
   readonly stats: StatsCounter;
-  /** Publishes JSON to a device (QoS 1 unless said), through the broker. */
-  sendToDevice(topic: string, value: unknown, qos?: 0 | 1): void;
+  /**
+   * Publishes `payload` to the device `agentId` on `topic` (QoS 1 unless said), through the broker.
+   * A device whose connection holds more than `maxOutboundBytes` unsent is disconnected instead.
+   */
+  sendToDevice(agentId: string, topic: string, payload: Uint8Array, qos?: 0 | 1): void;
 }

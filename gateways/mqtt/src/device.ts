@@ -8,8 +8,8 @@ import {
 import { type Clock, mqttTopics, subjectPatterns, subjects, type TimerHandle } from "@swarmlink/protocol";
 import type { Bus, Subscription } from "@swarmlink/transport";
 import { AwardDesk } from "./awards.js";
+import { type DeviceCodec, jsonCodec } from "./codec/device-codec.js";
 import type { DescriptorJson } from "./codec/inbound.js";
-import { cancelToJson, offerToJson } from "./codec/outbound.js";
 import { CommandDesk } from "./commands.js";
 import type { GatewayContext } from "./context.js";
 import { tryUnwrap } from "./wire.js";
@@ -25,6 +25,8 @@ export class DeviceSession {
   readonly fence = new TokenFence();
   readonly awards: AwardDesk;
   readonly commands: CommandDesk;
+  /** How this device's payloads are written: the format of its last `register` publish. */
+  codec: DeviceCodec = jsonCodec;
   #ctx: GatewayContext;
   #bus: Bus;
   #clock: Clock;
@@ -41,17 +43,17 @@ export class DeviceSession {
     this.#bus = ctx.o.bus;
     this.#clock = ctx.o.clock;
     this.awards = new AwardDesk(ctx, this);
-    this.commands = new CommandDesk(ctx, agentId);
+    this.commands = new CommandDesk(ctx, this);
     const sub = (subject: string, on: (data: Uint8Array, respond: (d: Uint8Array) => boolean) => void) =>
       this.#subs.push(this.#bus.subscribe(subject, { callback: (_e, m) => on(m.data, (d) => m.respond(d)) }));
     sub(subjects.agentTaskAward(agentId), (d, respond) => this.awards.onAward(d, respond));
     sub(subjects.agentTaskOffer(agentId), (d) => {
       const offer = tryUnwrap(d, "swarmlink.v1.TaskOffer");
-      if (offer) ctx.sendToDevice(mqttTopics.taskOffer(agentId), offerToJson(offer));
+      if (offer) this.send(mqttTopics.taskOffer(agentId), this.codec.offer(offer));
     });
     sub(subjects.agentTaskCancel(agentId), (d) => {
       const c = tryUnwrap(d, "swarmlink.v1.TaskCancel");
-      if (c) ctx.sendToDevice(mqttTopics.taskCancel(agentId), cancelToJson(c));
+      if (c) this.send(mqttTopics.taskCancel(agentId), this.codec.cancel(c));
     });
     sub(subjectPatterns.agentCommands(agentId), (d, respond) => this.commands.onCommand(d, respond));
     sub(subjects.agentPresence(agentId), (d) => {
@@ -59,6 +61,11 @@ export class DeviceSession {
       if (p && isReregisterRequest(p) && this.#descriptor)
         void this.register(this.#descriptor).catch(() => {});
     });
+  }
+
+  /** Publishes `payload` (written by `codec`) to the device on `topic` (QoS 1). */
+  send(topic: string, payload: Uint8Array): void {
+    this.#ctx.sendToDevice(this.agentId, topic, payload);
   }
 
   get registered(): boolean {

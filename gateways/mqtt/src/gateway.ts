@@ -1,17 +1,17 @@
-import net from "node:net";
-import tls from "node:tls";
-import { isSwarmError, parseMqttTopic } from "@swarmlink/protocol";
-import { Aedes, type Client, type PublishPacket } from "aedes";
+import type net from "node:net";
+import { Aedes, type PublishPacket } from "aedes";
 import { Admission, isOwnTopic } from "./acl.js";
-import { TokenBucket } from "./bucket.js";
-import { parseJson, toJsonBytes } from "./codec/json.js";
 import type { GatewayContext } from "./context.js";
-import { DeviceSession } from "./device.js";
-import { guardFrames } from "./frame-guard.js";
-import { handleInbound } from "./handlers/mod.js";
+import { listen } from "./listener.js";
 import { type MqttGatewayOptions, type ParsedGatewayOptions, parseGatewayOptions } from "./options.js";
+import { BusPressure } from "./pressure.js";
+import { PublishGate } from "./publish.js";
+import { SessionTable } from "./sessions.js";
 import { type GatewayStats, StatsCounter } from "./stats.js";
-import { TelemetryPump } from "./telemetry.js";
+import { TelemetryPump } from "./telemetry-pump.js";
+
+/** The message aedes gives a client it disconnects for not draining in `drainTimeout`. */
+const DRAIN_TIMEOUT_MESSAGE = "drain timeout";
 
 /**
  * The MQTT gateway in listener mode: an aedes broker on TCP (or TLS) that makes each connected
@@ -26,23 +26,25 @@ import { TelemetryPump } from "./telemetry.js";
  */
 export class MqttGateway {
   readonly port: number;
-  #o: ParsedGatewayOptions;
   #aedes: Aedes;
   #server: net.Server;
   #stats: StatsCounter;
-  #sessions = new Map<string, { session: DeviceSession; client: Client }>();
-  #buckets = new WeakMap<Client, TokenBucket>();
-  /** Connections admitted and not yet ready, by client id: a takeover in progress [MQTT-3.1.4-2]. */
-  #connecting = new Map<string, Client>();
-  #telemetry: TelemetryPump;
+  #sessions: SessionTable;
+  #pump: TelemetryPump;
 
-  private constructor(o: ParsedGatewayOptions, aedes: Aedes, server: net.Server, stats: StatsCounter) {
-    this.#o = o;
+  private constructor(
+    aedes: Aedes,
+    server: net.Server,
+    stats: StatsCounter,
+    sessions: SessionTable,
+    pump: TelemetryPump,
+  ) {
     this.#aedes = aedes;
     this.#server = server;
     this.#stats = stats;
+    this.#sessions = sessions;
+    this.#pump = pump;
     this.port = (server.address() as net.AddressInfo).port;
-    this.#telemetry = new TelemetryPump(o, stats);
   }
 
   /** Starts listening. @throws SwarmError `E_CONFIG` for bad options; the listen error (EADDRINUSE…). */
@@ -51,47 +53,54 @@ export class MqttGateway {
     const stats = new StatsCounter();
     const admission = new Admission(o, stats);
     const aedes = await Aedes.createBroker({ drainTimeout: o.drainTimeoutMs, maxClientsIdLength: 128 });
-    const onSocket = (socket: net.Socket) => {
-      socket.setNoDelay(true); // Nagle + delayed ACK add ~40-90 ms to every QoS 1 round trip
-      guardFrames(socket, o.maxPacketBytes, (v) => {
-        stats.refuse(v);
-        o.log.warn({ remote: socket.remoteAddress, violation: v }, "connection cut: bad frame");
-      });
-      aedes.handle(socket);
+    const server = await listen(o, aedes, stats);
+    const ctx: GatewayContext = {
+      o,
+      stats,
+      sendToDevice: (agentId, topic, payload, qos = 1) => send(agentId, topic, payload, qos),
     };
-    const server = o.tls
-      ? tls.createServer({ key: o.tls.key, cert: o.tls.cert }, onSocket)
-      : net.createServer(onSocket);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(o.port, o.host, () => resolve());
-    });
-    const gw = new MqttGateway(o, aedes, server, stats);
+    const sessions = new SessionTable(ctx, admission);
+    const pressure = new BusPressure(o.clock, o.busRetryMs, stats);
+    const pump = new TelemetryPump({ ...o, retryMs: o.busRetryMs, capacity: o.telemetryQueue }, stats);
+    const gate = new PublishGate(ctx, sessions, pressure, pump);
+    const send = (agentId: string, topic: string, payload: Uint8Array, qos: 0 | 1) => {
+      const client = sessions.client(agentId);
+      const unsent = (client?.conn as net.Socket | undefined)?.writableLength ?? 0;
+      if (client && unsent > o.maxOutboundBytes) {
+        // a slow subscriber: its socket holds more than the bound; cut it rather than buffer more
+        stats.refuse("slow-subscriber");
+        o.log.warn({ clientId: agentId, unsentBytes: unsent }, "slow subscriber disconnected");
+        client.close();
+        return;
+      }
+      stats.sentToDevices++;
+      const packet = { cmd: "publish", topic, payload, qos, retain: false, dup: false } as PublishPacket;
+      aedes.publish(packet, () => {});
+    };
     aedes.authenticate = (client, username, password, done) => {
       void admission.admit(client, username, password).then((e) => {
-        if (e === null) gw.#connecting.set(client.id, client);
+        if (e === null) sessions.admitted(client);
         done(e, e === null);
       });
     };
-    aedes.authorizeSubscribe = (client, sub, done) =>
-      gw.#authorizeSubscribe(
-        client,
-        sub.topic,
-        () => done(null, sub),
-        () => done(null, null),
-      );
-    aedes.authorizePublish = (client, packet, done) => gw.#authorizePublish(client, packet, done);
-    aedes.on("clientReady", (client) => gw.#onReady(client));
-    aedes.on("clientDisconnect", (client) => gw.#onGone(client, admission));
-    aedes.on("clientError", (client, err) => {
-      stats.refuse("malformed");
-      o.log.warn({ clientId: client?.id, err: err.message }, "client error: connection closed");
-    });
+    aedes.authorizeSubscribe = (client, sub, done) => {
+      if (isOwnTopic(client.id, sub.topic)) {
+        done(null, sub);
+        return;
+      }
+      stats.refuse("spoof");
+      o.log.warn({ clientId: client.id, topic: sub.topic }, "subscribe refused: not the device's own topic");
+      done(null, null); // SUBACK 0x80 for this filter [MQTT-3.9.3]
+    };
+    aedes.authorizePublish = (client, packet, done) => gate.authorize(client, packet, done);
+    aedes.on("clientReady", (client) => sessions.ready(client));
+    aedes.on("clientDisconnect", (client) => sessions.gone(client));
+    aedes.on("clientError", (client, err) => onClientError(o, stats, client?.id, err));
     aedes.on("connectionError", (_client, err) => {
       stats.refuse("malformed");
       o.log.warn({ err: err.message }, "connection error before CONNECT");
     });
-    return gw;
+    return new MqttGateway(aedes, server, stats, sessions, pump);
   }
 
   /** The counters. */
@@ -103,140 +112,24 @@ export class MqttGateway {
 
   /** Deregisters every device, disconnects them and stops listening. */
   async close(): Promise<void> {
-    const sessions = [...this.#sessions.values()];
-    this.#sessions.clear();
-    await Promise.all(sessions.map((s) => s.session.close("gateway-closed")));
-    this.#telemetry.close();
+    await this.#sessions.closeAll("gateway-closed");
+    this.#pump.close();
     await new Promise<void>((r) => this.#aedes.close(() => r()));
     await new Promise<void>((r) => this.#server.close(() => r()));
   }
+}
 
-  #context(): GatewayContext {
-    return {
-      o: this.#o,
-      stats: this.#stats,
-      sendToDevice: (topic, value, qos = 1) => {
-        this.#stats.sentToDevices++;
-        const packet = {
-          cmd: "publish",
-          topic,
-          payload: toJsonBytes(value),
-          qos,
-          retain: false,
-          dup: false,
-        } as PublishPacket;
-        this.#aedes.publish(packet, () => {});
-      },
-    };
+function onClientError(
+  o: ParsedGatewayOptions,
+  stats: StatsCounter,
+  clientId: string | undefined,
+  err: Error,
+) {
+  if (err.message === DRAIN_TIMEOUT_MESSAGE) {
+    stats.refuse("slow-subscriber");
+    o.log.warn({ clientId, drainTimeoutMs: o.drainTimeoutMs }, "slow subscriber disconnected: drain timeout");
+    return;
   }
-
-  #onReady(client: Client): void {
-    if (this.#connecting.get(client.id) === client) this.#connecting.delete(client.id);
-    const held = this.#sessions.get(client.id);
-    if (held?.client === client) return;
-    if (held && !held.session.closed)
-      held.client = client; // the same device reconnected: still registered
-    else this.#sessions.set(client.id, { session: new DeviceSession(this.#context(), client.id), client });
-    this.#buckets.set(client, new TokenBucket(this.#o.ratePerSec, this.#o.burst, this.#o.clock));
-  }
-
-  #onGone(client: Client, admission: Admission): void {
-    if (this.#connecting.get(client.id) === client) this.#connecting.delete(client.id);
-    const held = this.#sessions.get(client.id);
-    if (!held || !this.#isCurrent(client)) {
-      if (held && held.client === client) held.client = this.#connecting.get(client.id) ?? held.client;
-      return; // taken over by a newer connection [MQTT-3.1.4-2]: the device stays registered
-    }
-    this.#sessions.delete(client.id);
-    admission.release(client.id);
-    void held.session.close("disconnected");
-  }
-
-  /** Whether `client` is the device's connection, and no newer one with its id is on its way in. */
-  #isCurrent(client: Client): boolean {
-    const newer = this.#connecting.get(client.id);
-    return this.#sessions.get(client.id)?.client === client && (newer === undefined || newer === client);
-  }
-
-  #authorizeSubscribe(client: Client, topic: string, allow: () => void, negate: () => void): void {
-    if (isOwnTopic(client.id, topic)) {
-      allow();
-      return;
-    }
-    this.#stats.refuse("spoof");
-    this.#o.log.warn({ clientId: client.id, topic }, "subscribe refused: not the device's own topic");
-    negate(); // SUBACK 0x80 for this filter [MQTT-3.9.3]
-  }
-
-  #authorizePublish(client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void {
-    if (client === null) {
-      // the gateway's own publishes to devices
-      done();
-      return;
-    }
-    const refuse = (reason: string, disconnect: boolean, extra: object = {}) => {
-      this.#stats.refuse(reason);
-      this.#o.log.warn(
-        { clientId: client.id, topic: packet.topic.slice(0, 256), reason, ...extra },
-        "publish refused",
-      );
-      // MQTT 3.1.1 cannot NACK a PUBLISH: acknowledge and drop, or close the connection [MQTT-3.3.5-2]
-      done(disconnect ? new Error(`publish refused: ${reason}`) : null);
-    };
-    if (!isOwnTopic(client.id, packet.topic)) {
-      refuse("spoof", true);
-      return;
-    }
-    if (!this.#sessions.has(client.id)) this.#onReady(client);
-    const held = this.#sessions.get(client.id);
-    if (!held) {
-      refuse("no-session", true);
-      return;
-    }
-    let route: ReturnType<typeof parseMqttTopic>;
-    try {
-      route = parseMqttTopic(packet.topic);
-    } catch {
-      refuse("unknown-topic", false);
-      return;
-    }
-    const bucket = this.#buckets.get(client);
-    const wait = bucket && !bucket.take() ? bucket.waitMs() : 0;
-    const run = () => {
-      let value: unknown;
-      try {
-        value = parseJson(packet.payload as Buffer);
-      } catch (err) {
-        return refuse("bad-json", false, { err: (err as Error).message });
-      }
-      handleInbound({
-        ctx: this.#context(),
-        session: held.session,
-        route,
-        value,
-        current: this.#isCurrent(client),
-        enqueueTelemetry: (t) => this.#telemetry.enqueue(t),
-      }).then(
-        () => {
-          this.#stats.delivered++;
-          done();
-        },
-        (err: unknown) =>
-          refuse(isSwarmError(err, "E_FORBIDDEN") ? "forbidden-topic" : "bad-payload", false, {
-            err: (err as Error).message,
-          }),
-      );
-    };
-    if (wait === 0) {
-      run();
-      return;
-    }
-    // Over its rate: hold the PUBACK, and with it aedes' reading of this socket, until a token is due.
-    this.#stats.refuse("rate");
-    this.#stats.paused++;
-    this.#o.clock.setTimeout(() => {
-      bucket?.take();
-      run();
-    }, wait);
-  }
+  stats.refuse("malformed");
+  o.log.warn({ clientId, err: err.message }, "client error: connection closed");
 }

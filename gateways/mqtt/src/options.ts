@@ -20,6 +20,9 @@ export const DEFAULT_RATE_PER_SEC = 1000;
 export const DEFAULT_BURST = 200;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
 export const DEFAULT_TELEMETRY_QUEUE = 4096;
+export const DEFAULT_BUS_RETRY_MS = 50;
+export const DEFAULT_MAX_OUTBOUND_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_PENDING_REPORTS = 64;
 
 /** Options of `MqttGateway.start`. Times in ms, sizes in bytes. */
 export interface MqttGatewayOptions {
@@ -42,8 +45,14 @@ export interface MqttGatewayOptions {
   burst?: number;
   /** Telemetry samples waiting for the Bus (conflated per device and stream beyond). @default 4096 */
   telemetryQueue?: number;
-  /** A device whose socket does not drain in this time is disconnected. @default 5000 */
+  /** A device whose socket does not drain in this time is disconnected (aedes `drainTimeout`). @default 5000 */
   drainTimeoutMs?: number;
+  /** Bytes written to a device and not yet sent over its socket; beyond, it is disconnected as a slow subscriber. @default 1048576 */
+  maxOutboundBytes?: number;
+  /** Pause before a device publish the Bus refused (E_OVERFLOW) is tried again; its PUBACK waits. @default 50 */
+  busRetryMs?: number;
+  /** Status reports per device PUBACKed and not yet acknowledged by the leader; beyond, PUBACKs wait. @default 64 */
+  maxPendingReports?: number;
   /** @default 1000 */
   heartbeatIntervalMs?: number;
   /** A command the device does not answer in time is replied TIMEOUT (its own deadline wins if sooner). @default 5000 */
@@ -97,6 +106,9 @@ export function parseGatewayOptions(o: MqttGatewayOptions): ParsedGatewayOptions
     burst: int("burst", o.burst, DEFAULT_BURST, 1),
     telemetryQueue: int("telemetryQueue", o.telemetryQueue, DEFAULT_TELEMETRY_QUEUE, 1),
     drainTimeoutMs: int("drainTimeoutMs", o.drainTimeoutMs, DEFAULT_DRAIN_TIMEOUT_MS, 1),
+    maxOutboundBytes: int("maxOutboundBytes", o.maxOutboundBytes, DEFAULT_MAX_OUTBOUND_BYTES, 1024),
+    busRetryMs: int("busRetryMs", o.busRetryMs, DEFAULT_BUS_RETRY_MS, 1),
+    maxPendingReports: int("maxPendingReports", o.maxPendingReports, DEFAULT_MAX_PENDING_REPORTS, 1),
     heartbeatIntervalMs: int("heartbeatIntervalMs", o.heartbeatIntervalMs, DEFAULT_HEARTBEAT_INTERVAL_MS, 10),
     commandTimeoutMs: int("commandTimeoutMs", o.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS, 1),
     awardAcceptMs: int("awardAcceptMs", o.awardAcceptMs, DEFAULT_AWARD_ACCEPT_MS, 1),

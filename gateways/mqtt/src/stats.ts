@@ -8,10 +8,16 @@ export interface GatewayStats {
   delivered: number;
   /** Messages the gateway sent to devices. */
   sentToDevices: number;
-  /** Refusals by reason: `auth`, `client-id`, `credential-limit`, `spoof`, `oversize`, `unknown-topic`, `bad-json`, `bad-payload`, `malformed`, `rate`, `conflated`, `bus-pressure`, `slow-subscriber`. */
+  /** Refusals by reason: `auth`, `client-id`, `credential-limit`, `spoof`, `oversize`, `unknown-topic`, `bad-json`, `bad-payload`, `malformed`, `rate`, `conflated`, `bus-pressure`, `outbox-full`, `slow-subscriber`. */
   refused: Record<string, number>;
-  /** Times a client's reading was paused for back-pressure. */
+  /** Times a client's publish (and with it the reading of its socket) was held for back-pressure. */
   paused: number;
+  /** Device publishes received and not yet answered (PUBACK withheld) now. */
+  held: number;
+  /** The most device publishes ever held at once. */
+  heldHighWater: number;
+  /** Telemetry samples published on the Bus. */
+  telemetryPublished: number;
 }
 
 /** A mutable holder of the counters. */
@@ -21,6 +27,9 @@ export class StatsCounter {
   delivered = 0;
   sentToDevices = 0;
   paused = 0;
+  held = 0;
+  heldHighWater = 0;
+  telemetryPublished = 0;
   #refused = new Map<string, number>();
 
   refuse(reason: string): void {
@@ -35,6 +44,9 @@ export class StatsCounter {
       sentToDevices: this.sentToDevices,
       refused: Object.fromEntries(this.#refused),
       paused: this.paused,
+      held: this.held,
+      heldHighWater: this.heldHighWater,
+      telemetryPublished: this.telemetryPublished,
     };
   }
 }

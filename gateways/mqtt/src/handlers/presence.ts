@@ -1,4 +1,3 @@
-import { presenceFromJson } from "../codec/inbound.js";
 import type { Inbound } from "./types.js";
 
 /**
@@ -6,6 +5,6 @@ import type { Inbound } from "./types.js";
  * will of a connection that was taken over by a newer one with the same client id
  * [MQTT-3.1.4-2] is ignored: the device is back already.
  */
-export async function onPresence({ session, value, current }: Inbound<"presence">): Promise<void> {
-  if (presenceFromJson(value) === "offline" && current) await session.close("offline");
+export async function onPresence({ session, payload, codec, current }: Inbound<"presence">): Promise<void> {
+  if (codec.presence(payload) === "offline" && current) await session.close("offline");
 }

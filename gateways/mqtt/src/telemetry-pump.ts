@@ -1,0 +1,84 @@
+import { type Clock, subjects } from "@swarmlink/protocol";
+import { BoundedQueue, type Bus } from "@swarmlink/transport";
+import type { TelemetryInit } from "./codec/inbound.js";
+import type { GatewayLogger } from "./log.js";
+import { isPushBack } from "./pressure.js";
+import type { StatsCounter } from "./stats.js";
+import { envelope } from "./wire.js";
+
+/**
+ * Telemetry on its way to the Bus: a `BoundedQueue` with policy `conflate` (newest sample per
+ * device and stream; `capacity` distinct keys, the oldest key dropped beyond), drained on the next
+ * turn of the event loop. While the Bus pushes back (E_OVERFLOW) the sample is put back (a newer
+ * one of its key replaces it) and the pump retries after `retryMs`: telemetry is conflated under
+ * overload instead of queueing, and never holds a device.
+ */
+export class TelemetryPump {
+  #queue: BoundedQueue<TelemetryInit>;
+  #o: { bus: Bus; clock: Clock; log: GatewayLogger; retryMs: number };
+  #stats: StatsCounter;
+  #scheduled = false;
+  #closed = false;
+
+  constructor(
+    o: { bus: Bus; clock: Clock; log: GatewayLogger; retryMs: number; capacity: number },
+    stats: StatsCounter,
+  ) {
+    this.#o = o;
+    this.#stats = stats;
+    this.#queue = new BoundedQueue({
+      capacity: o.capacity,
+      policy: "conflate",
+      key: (t) => `${t.agentId}/${t.stream}`,
+    });
+  }
+
+  /** Queues a sample; false if it replaced an older one of its key or pushed out another key's. */
+  offer(t: TelemetryInit): boolean {
+    if (this.#closed) return false;
+    const before = this.#queue.stats().dropped;
+    this.#queue.offer(t);
+    this.#schedule(0);
+    return this.#queue.stats().dropped === before;
+  }
+
+  /** Samples waiting now. */
+  get size(): number {
+    return this.#queue.size;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#queue.close();
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#scheduled || this.#closed) return;
+    this.#scheduled = true;
+    if (delayMs === 0) setImmediate(() => this.#pump());
+    else this.#o.clock.setTimeout(() => this.#pump(), delayMs);
+  }
+
+  #pump(): void {
+    this.#scheduled = false;
+    if (this.#closed) return;
+    for (let t = this.#queue.poll(); t !== undefined; t = this.#queue.poll()) {
+      const agentId = t.agentId as string;
+      try {
+        const data = envelope("swarmlink.v1.Telemetry", t, agentId, this.#o.clock);
+        this.#o.bus.publish(subjects.agentTelemetry(agentId, t.stream as string), data);
+        this.#stats.telemetryPublished++;
+      } catch (err) {
+        if (isPushBack(err)) {
+          this.#stats.refuse("bus-pressure");
+          // polled and refused in this same turn: no newer sample of its key can have arrived
+          this.#queue.offer(t);
+          this.#schedule(this.#o.retryMs);
+          return;
+        }
+        this.#stats.refuse("telemetry-failed");
+        this.#o.log.warn({ agentId, err }, "telemetry not published");
+      }
+    }
+  }
+}
