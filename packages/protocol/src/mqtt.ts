@@ -44,7 +44,12 @@ export const mqttTopics = {
     `${agent(agentId)}/tasks/${validateId("taskId", taskId)}/status`,
   /** Agent → swarm: presence, typically the client's last will ("offline"). */
   presence: (agentId: string) => `${agent(agentId)}/presence`,
+  /** The same topic with protobuf payloads instead of JSON: `topic` + `/pb`. */
+  protobuf: (topic: string) => `${topic}${PROTOBUF_SUFFIX}`,
 } as const;
+
+/** Suffix of a topic whose payloads are protobuf messages instead of JSON. */
+const PROTOBUF_SUFFIX = "/pb";
 
 /**
  * MQTT topic filters (with wildcards), for SUBSCRIBE only.
@@ -76,12 +81,13 @@ export const mqttFilters = {
   agentTree: (agentId: string) => `${agent(agentId)}/#`,
 } as const;
 
-/** What a topic made by {@link mqttTopics} refers to. */
-export type MqttRoute =
+/** What a topic made by {@link mqttTopics} refers to; `encoding: "protobuf"` for a `/pb` topic. */
+export type MqttRoute = (
   | { kind: "register" | "presence" | "taskOffer" | "taskAward" | "taskCancel"; agentId: string }
   | { kind: "telemetry"; agentId: string; stream: string }
   | { kind: "command" | "commandReply"; agentId: string; name: string }
-  | { kind: "taskBid" | "taskStatus"; agentId: string; taskId: string };
+  | { kind: "taskBid" | "taskStatus"; agentId: string; taskId: string }
+) & { encoding?: "protobuf" };
 
 /** Longest topic `parseMqttTopic` looks at: four ids and the fixed words fit with room to spare. */
 const MAX_TOPIC_LENGTH = 1024;
@@ -101,6 +107,15 @@ const MAX_TOPIC_LENGTH = 1024;
 export function parseMqttTopic(topic: string): MqttRoute {
   if (typeof topic !== "string" || topic.length > MAX_TOPIC_LENGTH || !topic.startsWith(`${ROOT}/`)) {
     throw notOurs("topic", topic);
+  }
+  if (topic.endsWith(PROTOBUF_SUFFIX)) {
+    // `swarm/a/telemetry/pb` is the JSON stream "pb": only a topic that parses without it is protobuf
+    try {
+      const route = parseMqttTopic(topic.slice(0, -PROTOBUF_SUFFIX.length));
+      if (route.encoding === undefined) return { ...route, encoding: "protobuf" };
+    } catch {
+      // not ours with the suffix off either: parse as it is
+    }
   }
   const levels = topic.split("/");
   const id = (field: string, level: string | undefined) => checkedId(topic, "topic", field, level);

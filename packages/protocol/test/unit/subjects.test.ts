@@ -295,6 +295,8 @@ describe("MQTT topics", () => {
           [mqttTopics.taskStatus(a, b), { kind: "taskStatus", agentId: a, taskId: b }],
         ];
         for (const [topic, route] of cases) assert.deepEqual(parseMqttTopic(topic), route);
+        for (const [topic, route] of cases)
+          assert.deepEqual(parseMqttTopic(mqttTopics.protobuf(topic)), { ...route, encoding: "protobuf" });
       }),
       { numRuns: 500 },
     );
