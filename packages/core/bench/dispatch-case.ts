@@ -1,0 +1,134 @@
+/**
+ * One end-to-end dispatch measurement, shared by dispatch.bench.ts and dispatch-profile.ts: a
+ * SwarmNode on the given Bus and Store, a fleet of SimulatedWorkers (workMs 0), `queue` tasks
+ * submitted through a TaskClient with a fixed number of submits in flight, and the clock running from
+ * the first submit to the moment the leader has counted the last of them SUCCEEDED.
+ */
+import type { Store } from "@swarmlink/store";
+import type { Bus } from "@swarmlink/transport";
+import { SwarmNode } from "../src/node/mod.js";
+import { SimulatedWorker } from "../src/sim/mod.js";
+import { TaskClient } from "../src/tasks/mod.js";
+import { percentile } from "./auction-lib.js";
+
+export interface DispatchCaseOptions {
+  bus: Bus;
+  store: Store;
+  /** Tasks to submit at most. */
+  tasks: number;
+  /** Submission stops (short of `tasks`) once this much time has passed, in ms. */
+  submitBudgetMs: number;
+  /** Give up waiting for the last completions this long after submission ended, in ms. */
+  drainTimeoutMs: number;
+  /** Tasks run (and discarded) before the clock starts, to warm the JIT and the connections. */
+  warmup: number;
+  workers: number;
+  creditsPerWorker: number;
+  /** Submits kept in flight. */
+  window: number;
+  progress?: (m: string) => void;
+  /** Called right before the clock starts and right after it stops (e.g. to start and stop a profiler). */
+  around?: (phase: "start" | "stop") => Promise<void>;
+}
+
+export interface DispatchCaseResult {
+  /** Tasks submitted and seen SUCCEEDED inside the measurement. */
+  tasks: number;
+  elapsedMs: number;
+  tasksPerSecond: number;
+  /** CPU time of this process during the measurement, as a share of the wall time (1 = one core busy). */
+  cpuShare: number;
+  /** Leadership terms the node started during the measurement: 0 unless it lost its lease. */
+  newTerms: number;
+  /** From the dispatcher's stats: waiting → award, the last ≤ 1,024 tasks. */
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+}
+
+const POLL_MS = 5;
+
+/** Runs one case; stops every worker and the node it started (not the Bus or Store it was given). */
+export async function dispatchCase(o: DispatchCaseOptions): Promise<DispatchCaseResult> {
+  const node = await SwarmNode.start({ bus: o.bus, store: o.store, nodeId: "bench-node" });
+  const workers: SimulatedWorker[] = [];
+  try {
+    await node.leadership.waitForLeadership();
+    for (let i = 0; i < o.workers; i++) {
+      const w = new SimulatedWorker(
+        o.bus,
+        { id: `bench-worker-${i}`, kind: 1, capabilities: ["pick"], credits: o.creditsPerWorker },
+        { workMs: 0, heartbeatIntervalMs: 1000 },
+      );
+      await w.start();
+      workers.push(w);
+    }
+    await until(
+      () => node.dispatcher.leading && node.registry.stats().agents.online === o.workers,
+      20_000,
+      "the leader to take over and see every worker online",
+    );
+    const client = new TaskClient({ bus: o.bus, timeoutMs: 30_000 });
+    const succeeded = () => node.dispatcher.stats().finished.SUCCEEDED ?? 0;
+
+    o.progress?.(`warm-up: ${o.warmup} tasks`);
+    await submitWindowed(client, o.warmup, o.window, Number.POSITIVE_INFINITY);
+    await until(() => succeeded() >= o.warmup, o.drainTimeoutMs, "the warm-up tasks to succeed");
+
+    o.progress?.(`measuring: up to ${o.tasks} tasks or ${o.submitBudgetMs / 1000} s of submitting`);
+    await o.around?.("start");
+    const before = succeeded();
+    const termsBefore = node.dispatcher.stats().terms;
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const submitted = await submitWindowed(client, o.tasks, o.window, t0 + o.submitBudgetMs);
+    await until(
+      () => succeeded() - before >= submitted,
+      o.drainTimeoutMs,
+      `${submitted} tasks to succeed (${succeeded() - before} so far)`,
+    );
+    const elapsedMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    await o.around?.("stop");
+    const stats = node.dispatcher.stats();
+    const runs = workers.reduce((n, w) => n + w.runs.length, 0);
+    if (runs !== o.warmup + submitted) {
+      throw new Error(`workers ran ${runs} tasks for ${o.warmup + submitted} submitted`);
+    }
+    return {
+      tasks: submitted,
+      elapsedMs,
+      tasksPerSecond: (submitted / elapsedMs) * 1000,
+      cpuShare: (cpu.user + cpu.system) / 1000 / elapsedMs,
+      newTerms: stats.terms - termsBefore,
+      latencyP50Ms: percentile(stats.dispatchLatencyMs, 50),
+      latencyP99Ms: percentile(stats.dispatchLatencyMs, 99),
+    };
+  } finally {
+    for (const w of workers) w.close();
+    await node.stop();
+  }
+}
+
+/** Submits up to `n` tasks, `window` at a time, none after `deadline` (performance.now()); returns how many. */
+async function submitWindowed(client: TaskClient, n: number, window: number, deadline: number) {
+  let next = 0;
+  const lane = async () => {
+    while (next < n && performance.now() < deadline) {
+      next++;
+      await client.submit({ kind: "pick", capabilities: ["pick"] });
+      // Yield to the event loop: on a MemoryBus everything else is microtasks, and an unbroken chain
+      // of them starves the leader's lease renewal (it loses the lease, and the run stalls).
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  await Promise.all(Array.from({ length: window }, lane));
+  return next;
+}
+
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
