@@ -7,7 +7,14 @@ import { renderTable } from "./lib/table.js";
 import type { Row, Suite } from "./lib/types.js";
 import { busSuite } from "./suites/bus.js";
 import { memoryBusSuite } from "./suites/memory-bus.js";
-import { allocationSuite, auctionSuite, registrySuite, storeSuite } from "./suites/packages.js";
+import {
+  allocationSuite,
+  auctionSuite,
+  dispatchSuite,
+  failoverSuite,
+  registrySuite,
+  storeSuite,
+} from "./suites/packages.js";
 import { streamsSuite } from "./suites/streams.js";
 
 const SUITES: Suite[] = [
@@ -18,6 +25,8 @@ const SUITES: Suite[] = [
   registrySuite,
   auctionSuite,
   allocationSuite,
+  dispatchSuite,
+  failoverSuite,
 ];
 
 async function main(): Promise<number> {

@@ -1,5 +1,7 @@
 import { run as allocation } from "../../packages/core/bench/allocation.bench.js";
 import { run as auction } from "../../packages/core/bench/auction.bench.js";
+import { run as dispatch } from "../../packages/core/bench/dispatch.bench.js";
+import { run as failover } from "../../packages/core/bench/failover.bench.js";
 import { run as registry } from "../../packages/core/bench/registry.bench.js";
 import { run as storeCas } from "../../packages/store/bench/cas.bench.js";
 import type { Suite } from "../lib/types.js";
@@ -28,4 +30,18 @@ export const registrySuite: Suite = {
   name: "registry",
   description: "registry index at 10,000 agents: build, capability + radius and k-nearest query latency",
   run: () => registry(),
+};
+
+export const dispatchSuite: Suite = {
+  name: "dispatch",
+  description:
+    "queue dispatch tasks/s end to end (memory; NATS + Redis / NATS KV against a raw JetStream work queue), dispatch latency",
+  run: (progress) => dispatch(progress),
+};
+
+export const failoverSuite: Suite = {
+  name: "failover",
+  description:
+    "SIGKILL of the leader among 3 node processes (NATS + Redis, 1 s lease): to new leader, to first award",
+  run: (progress) => failover(progress),
 };
