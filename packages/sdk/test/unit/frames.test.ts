@@ -80,7 +80,7 @@ describe("the agent's decoders of incoming frames (fast-check)", () => {
     await stillServes();
   });
 
-  it("answers an unreadable award request REJECTED with a decode error, echoing the correlation id when it has one", async () => {
+  it("answers an unreadable award request REJECTED with an error code, echoing the correlation id when it has one", async () => {
     const agent = await swarm.agent({ id: ID });
     agent.onTask("t", () => "done");
     agent.onCommand("dock", () => "docked");
