@@ -63,9 +63,10 @@ export class DeviceSession {
     });
   }
 
-  /** Publishes `payload` (written by `codec`) to the device on `topic` (QoS 1). */
+  /** Publishes `payload` (written by `codec`) to the device on `topic` (with `/pb` for protobuf; QoS 1). */
   send(topic: string, payload: Uint8Array): void {
-    this.#ctx.sendToDevice(this.agentId, topic, payload);
+    const t = this.codec.name === "protobuf" ? mqttTopics.protobuf(topic) : topic;
+    this.#ctx.sendToDevice(this.agentId, t, payload);
   }
 
   get registered(): boolean {

@@ -6,6 +6,8 @@
  */
 
 export { CONNACK } from "./acl.js";
+export type { BidInit, DeviceCodec, ReplyInit, StatusInit } from "./codec/device-codec.js";
+export { jsonCodec } from "./codec/device-codec.js";
 export type { DescriptorJson, PositionInit, TelemetryInit } from "./codec/inbound.js";
 export {
   bidFromJson,
@@ -18,6 +20,7 @@ export {
   telemetryFromJson,
 } from "./codec/inbound.js";
 export { awardToJson, cancelToJson, commandToJson, offerToJson, taskToJson } from "./codec/outbound.js";
+export { protobufCodec } from "./codec/protobuf.js";
 export { MqttGateway } from "./gateway.js";
 export type { GatewayLogger } from "./log.js";
 export { SILENT_GATEWAY_LOGGER } from "./log.js";

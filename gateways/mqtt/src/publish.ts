@@ -2,6 +2,7 @@ import { isSwarmError, type MqttRoute, parseMqttTopic } from "@swarmlink/protoco
 import type { Client, PublishPacket } from "aedes";
 import { isOwnTopic } from "./acl.js";
 import { jsonCodec } from "./codec/device-codec.js";
+import { protobufCodec } from "./codec/protobuf.js";
 import type { GatewayContext } from "./context.js";
 import { handleInbound } from "./handlers/mod.js";
 import type { BusPressure } from "./pressure.js";
@@ -9,9 +10,9 @@ import type { SessionTable } from "./sessions.js";
 import type { TelemetryPump } from "./telemetry-pump.js";
 
 /** What error becomes which refusal counter. */
-function reasonOf(err: unknown): string {
+function reasonOf(err: unknown, codec: string): string {
   if (isSwarmError(err, "E_FORBIDDEN")) return "forbidden-topic";
-  if (isSwarmError(err, "E_DECODE")) return "bad-json";
+  if (isSwarmError(err, "E_DECODE")) return codec === "json" ? "bad-json" : "bad-protobuf";
   return "bad-payload";
 }
 
@@ -67,7 +68,9 @@ export class PublishGate {
       refuse("unknown-topic", false);
       return;
     }
-    const codec = jsonCodec;
+    const codec = route.encoding === "protobuf" ? protobufCodec : jsonCodec;
+    // the device hears the swarm in the format it registered in
+    if (route.kind === "register") session.codec = codec;
     const waitMs = this.#sessions.bucket(client)?.reserve() ?? 0;
     stats.held++;
     stats.heldHighWater = Math.max(stats.heldHighWater, stats.held);
@@ -98,7 +101,9 @@ export class PublishGate {
             }),
           (err: unknown) =>
             finish(() =>
-              refuse(reasonOf(err), false, { err: err instanceof Error ? err.message : String(err) }),
+              refuse(reasonOf(err, codec.name), false, {
+                err: err instanceof Error ? err.message : String(err),
+              }),
             ),
         );
     };

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { PayloadMap } from "@swarmlink/protocol";
+import type { PayloadInit, PayloadMap, TaskState } from "@swarmlink/protocol";
 import {
   bidFromJson,
   type DescriptorJson,
@@ -19,6 +19,12 @@ import { parseJson, toJsonBytes } from "./json.js";
 import { awardToJson, cancelToJson, commandToJson, offerToJson } from "./outbound.js";
 
 type Msg<K extends "Award" | "TaskOffer" | "TaskCancel" | "Command"> = PayloadMap[`swarmlink.v1.${K}`];
+/** A device's command reply, canonical. */
+export type ReplyInit = PayloadInit<"swarmlink.v1.CommandReply"> & { id: string };
+/** A device's bid, canonical. */
+export type BidInit = PayloadInit<"swarmlink.v1.Bid">;
+/** A device's task status, canonical. */
+export type StatusInit = PayloadInit<"swarmlink.v1.TaskResult"> & { taskId: string; state: TaskState };
 
 /**
  * One payload format. Decoders throw SwarmError `E_DECODE` for bytes of the wrong format and
@@ -28,9 +34,9 @@ export interface DeviceCodec {
   readonly name: "json" | "protobuf";
   descriptor(agentId: string, payload: Uint8Array): DescriptorJson;
   telemetry(agentId: string, stream: string, payload: Uint8Array, nowMs: number): TelemetryInit;
-  reply(agentId: string, payload: Uint8Array): ReturnType<typeof replyFromJson>;
-  bid(agentId: string, taskId: string, payload: Uint8Array): ReturnType<typeof bidFromJson>;
-  status(agentId: string, taskId: string, payload: Uint8Array): ReturnType<typeof statusFromJson>;
+  reply(agentId: string, payload: Uint8Array): ReplyInit;
+  bid(agentId: string, taskId: string, payload: Uint8Array): BidInit;
+  status(agentId: string, taskId: string, payload: Uint8Array): StatusInit;
   presence(payload: Uint8Array): "online" | "offline";
   award(a: Msg<"Award">): Uint8Array;
   offer(o: Msg<"TaskOffer">): Uint8Array;

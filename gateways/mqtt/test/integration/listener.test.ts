@@ -1,31 +1,25 @@
 import assert from "node:assert/strict";
-import { CommandClient, SwarmNode, TaskClient } from "@swarmlink/core";
+import { CommandClient, type SwarmNode, TaskClient } from "@swarmlink/core";
 import { CommandReceiptState, CommandStatus, TaskState } from "@swarmlink/protocol";
-import { MemoryStore } from "@swarmlink/store";
-import { MemoryBus } from "@swarmlink/transport";
-import { MqttGateway } from "../../src/mod.js";
+import type { MemoryBus } from "@swarmlink/transport";
+import type { MqttGateway } from "../../src/mod.js";
 import { connectDevice, type TestDevice, waitUntil } from "../device.js";
+import { type MemorySwarm, startMemorySwarm } from "../swarm.js";
 
 describe("MqttGateway listener with a swarm node (memory Bus and Store)", () => {
   let bus: MemoryBus;
-  let store: MemoryStore;
   let node: SwarmNode;
   let gw: MqttGateway;
+  let swarm: MemorySwarm;
   const devices: TestDevice[] = [];
 
   beforeEach(async () => {
-    bus = new MemoryBus();
-    store = new MemoryStore();
-    node = await SwarmNode.start({ bus, store, nodeId: "n1", leaseMs: 600, renewMs: 150 });
-    gw = await MqttGateway.start({ bus, port: 0, heartbeatIntervalMs: 200 });
-    await waitUntil(() => node.leadership.isLeader, 5000, "a leader");
+    swarm = await startMemorySwarm();
+    ({ bus, node, gw } = swarm);
   });
   afterEach(async () => {
     await Promise.all(devices.splice(0).map((d) => d.close()));
-    await gw.close();
-    await node.stop();
-    await store.close();
-    await bus.close();
+    await swarm.close();
   });
 
   const online = (id: string) => node.registry.directory.get(id)?.status === "online";
