@@ -43,3 +43,10 @@ export {
   parseGatewayOptions,
 } from "./options.js";
 export type { GatewayStats } from "./stats.js";
+export type { BridgeStats, MqttBridgeOptions, ParsedBridgeOptions } from "./bridge/mod.js";
+export {
+  DEFAULT_BRIDGE_CONNECT_TIMEOUT_MS,
+  DEFAULT_BRIDGE_RECONNECT_MS,
+  MqttBridge,
+  parseBridgeOptions,
+} from "./bridge/mod.js";
