@@ -5,13 +5,24 @@ import mqtt from "mqtt";
 export interface TestDevice {
   client: mqtt.MqttClient;
   awards: Record<string, unknown>[];
+  /** Everything the device received, in order. */
+  received: Array<{ topic: string; msg: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
 export async function connectDevice(
   port: number,
   id: string,
-  opts: { register?: Record<string, unknown>; serve?: boolean; username?: string; password?: string } = {},
+  opts: {
+    register?: Record<string, unknown>;
+    serve?: boolean;
+    /** Answer offers with this cost (else stay silent). */
+    bid?: number;
+    /** Report "succeeded" right after accepting. @default true */
+    finish?: boolean;
+    username?: string;
+    password?: string;
+  } = {},
 ): Promise<TestDevice> {
   const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
     clientId: id,
@@ -34,21 +45,27 @@ export async function connectDevice(
   });
   (client.stream as unknown as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
   const awards: Record<string, unknown>[] = [];
+  const received: Array<{ topic: string; msg: Record<string, unknown> }> = [];
   if (opts.serve !== false && isValidId(id)) {
     await client.subscribeAsync(mqttFilters.toAgent(id), { qos: 1 });
     client.on("message", (topic, payload) => {
       const msg = JSON.parse(payload.toString()) as Record<string, unknown>;
-      if (topic === mqttTopics.taskAward(id)) {
+      received.push({ topic, msg });
+      if (topic === mqttTopics.taskOffer(id) && opts.bid !== undefined) {
+        const bid = JSON.stringify({ cost: opts.bid, round: msg.round });
+        void client.publishAsync(mqttTopics.taskBid(id, msg.taskId as string), bid, { qos: 1 });
+      } else if (topic === mqttTopics.taskAward(id)) {
         awards.push(msg);
         const taskId = msg.taskId as string;
         void client.publishAsync(mqttTopics.taskStatus(id, taskId), JSON.stringify({ state: "accepted" }), {
           qos: 1,
         });
-        void client.publishAsync(
-          mqttTopics.taskStatus(id, taskId),
-          JSON.stringify({ state: "succeeded", result: { ok: 1 } }),
-          { qos: 1 },
-        );
+        if (opts.finish !== false)
+          void client.publishAsync(
+            mqttTopics.taskStatus(id, taskId),
+            JSON.stringify({ state: "succeeded", result: { ok: 1 } }),
+            { qos: 1 },
+          );
       } else if (topic.startsWith(mqttTopics.command(id, "x").slice(0, -1)) && !topic.endsWith("/reply")) {
         const name = topic.split("/").at(-1) as string;
         const reply =
@@ -64,6 +81,7 @@ export async function connectDevice(
   return {
     client,
     awards,
+    received,
     close: () => client.endAsync(true),
   };
 }

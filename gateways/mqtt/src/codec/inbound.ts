@@ -55,7 +55,8 @@ export function descriptorFromJson(agentId: string, v: unknown): DescriptorJson 
   const o = object("descriptor", v);
   let kind = AgentKind.AGENT_KIND_ROBOT;
   if (o.kind !== undefined) {
-    const k = KINDS[str("kind", o.kind)];
+    const name = str("kind", o.kind);
+    const k = Object.hasOwn(KINDS, name) ? KINDS[name] : undefined; // not "constructor", "valueOf"…
     if (k === undefined)
       throw new SwarmError("E_INVALID", `kind must be one of ${Object.keys(KINDS).join(", ")}`, {
         field: "kind",
@@ -138,7 +139,7 @@ export function bidFromJson(agentId: string, taskId: string, v: unknown) {
 export function statusFromJson(agentId: string, taskId: string, v: unknown) {
   const o = object("status", v);
   const name = str("state", o.state);
-  const state = STATUS_STATES[name];
+  const state = Object.hasOwn(STATUS_STATES, name) ? STATUS_STATES[name] : undefined;
   if (state === undefined) {
     throw new SwarmError("E_INVALID", `state must be one of ${Object.keys(STATUS_STATES).join(", ")}`, {
       field: "state",
