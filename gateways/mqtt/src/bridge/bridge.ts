@@ -1,13 +1,14 @@
-import { isSwarmError, type MqttRoute, mqttFilters, parseMqttTopic, SwarmError } from "@swarmlink/protocol";
+import { isSwarmError, type MqttRoute, mqttFilters, mqttTopics, parseMqttTopic } from "@swarmlink/protocol";
 import type mqtt from "mqtt";
-import { type DeviceCodec, jsonCodec } from "../codec/device-codec.js";
+import { jsonCodec } from "../codec/device-codec.js";
+import { protobufCodec } from "../codec/protobuf.js";
 import type { GatewayContext } from "../context.js";
 import { DeviceSession } from "../device.js";
 import { handleInbound } from "../handlers/mod.js";
 import { type GatewayStats, StatsCounter } from "../stats.js";
 import { TelemetryPump } from "../telemetry-pump.js";
 import { connectBroker } from "./connect.js";
-import { commandProperties, replyWithCorrelation } from "./mqtt5.js";
+import { isProtobufContent, outgoingProperties, replyWithCorrelation } from "./mqtt5.js";
 import { type MqttBridgeOptions, type ParsedBridgeOptions, parseBridgeOptions } from "./options.js";
 
 /** The bridge's counters: the gateway's, plus the broker connection. */
@@ -104,12 +105,12 @@ export class MqttBridge {
     this.#connects++;
     // Nagle + delayed ACK add ~88 ms to every QoS 1 round trip with default sockets.
     (this.#client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-    const [register, telemetry, ...rest] = mqttFilters.fromAgents;
-    const subs: mqtt.ISubscriptionMap = {
-      [register as string]: { qos: 1 },
-      [telemetry as string]: { qos: 0 },
-    };
-    for (const f of rest) subs[f] = { qos: 1 };
+    const subs: mqtt.ISubscriptionMap = {};
+    for (const f of mqttFilters.fromAgents) {
+      const qos = f.includes("/telemetry/") ? 0 : 1; // telemetry QoS 0, everything else QoS 1
+      subs[f] = { qos };
+      subs[mqttTopics.protobuf(f)] = { qos }; // the same with protobuf payloads
+    }
     this.#subscribed = new Promise((resolve) =>
       this.#client.subscribe(subs, (err) => {
         if (err) this.#o.session.log.error({ err: err.message }, "bridge: subscribe failed");
@@ -153,7 +154,8 @@ export class MqttBridge {
     } catch {
       return refuse("unknown-topic");
     }
-    const codec: DeviceCodec = jsonCodec;
+    const protobuf = route.encoding === "protobuf" || isProtobufContent(packet.properties);
+    const codec = protobuf ? protobufCodec : jsonCodec;
     let payload = packet.payload as Buffer;
     if (route.kind === "commandReply" && codec.name === "json")
       payload = replyWithCorrelation(payload, packet.properties);
@@ -163,6 +165,7 @@ export class MqttBridge {
       session = new DeviceSession(this.#ctx, route.agentId);
       this.#sessions.set(route.agentId, session);
     }
+    if (route.kind === "register") session.codec = codec; // the device hears the swarm in its format
     try {
       await handleInbound({
         ctx: this.#ctx,
@@ -178,7 +181,7 @@ export class MqttBridge {
       const reason = isSwarmError(err, "E_FORBIDDEN")
         ? "forbidden-topic"
         : isSwarmError(err, "E_DECODE")
-          ? "bad-json"
+          ? `bad-${codec.name === "json" ? "json" : "protobuf"}`
           : "bad-payload";
       refuse(reason, { err: (err as Error).message });
     }
@@ -191,7 +194,7 @@ export class MqttBridge {
       return;
     }
     this.#stats.sentToDevices++;
-    const properties = this.#version === 5 ? commandProperties(topic, payload) : undefined;
+    const properties = this.#version === 5 ? outgoingProperties(topic, payload) : undefined;
     this.#client.publish(topic, Buffer.from(payload), { qos, properties });
   }
 }

@@ -5,7 +5,13 @@
  */
 export type { BridgeStats } from "./bridge.js";
 export { MqttBridge } from "./bridge.js";
-export { commandProperties, replyWithCorrelation } from "./mqtt5.js";
+export {
+  commandProperties,
+  isProtobufContent,
+  outgoingProperties,
+  PROTOBUF_CONTENT_TYPES,
+  replyWithCorrelation,
+} from "./mqtt5.js";
 export type { MqttBridgeOptions, ParsedBridgeOptions } from "./options.js";
 export {
   DEFAULT_BRIDGE_CONNECT_TIMEOUT_MS,

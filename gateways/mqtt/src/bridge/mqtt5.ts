@@ -43,3 +43,27 @@ export function replyWithCorrelation(payload: Buffer, properties: Properties | u
   if ((value as { id?: unknown }).id !== undefined) return payload;
   return Buffer.from(JSON.stringify({ ...value, id: Buffer.from(data).toString("utf8") }));
 }
+
+/** Content types read as protobuf on an MQTT 5 publish (besides a `/pb` topic). */
+export const PROTOBUF_CONTENT_TYPES: readonly string[] = [
+  "application/x-protobuf",
+  "application/protobuf",
+  "application/vnd.google.protobuf",
+];
+
+/** Whether an MQTT 5 publish says its payload is protobuf (Content Type [MQTT-3.3.2.3.9]). */
+export function isProtobufContent(properties: Properties | undefined): boolean {
+  const t = properties?.contentType?.split(";")[0]?.trim().toLowerCase();
+  return t !== undefined && PROTOBUF_CONTENT_TYPES.includes(t);
+}
+
+/** The MQTT 5 properties of a publish to a device: the content type of a `/pb` topic, and a command's. */
+export function outgoingProperties(topic: string, payload: Uint8Array): Properties | undefined {
+  let protobuf = false;
+  try {
+    protobuf = parseMqttTopic(topic).encoding === "protobuf";
+  } catch {
+    return undefined;
+  }
+  return protobuf ? { contentType: "application/x-protobuf" } : commandProperties(topic, payload);
+}

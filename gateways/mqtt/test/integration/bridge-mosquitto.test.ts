@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { CommandClient, SwarmNode, TaskClient } from "@swarmlink/core";
 import { startMosquitto } from "@swarmlink/harness";
-import { CommandStatus, isSwarmError, mqttTopics, TaskState } from "@swarmlink/protocol";
+import {
+  CommandStatus,
+  decodePayload,
+  encodePayload,
+  isSwarmError,
+  mqttFilters,
+  mqttTopics,
+  TaskState,
+} from "@swarmlink/protocol";
 import { MemoryStore } from "@swarmlink/store";
 import { MemoryBus } from "@swarmlink/transport";
 import mqtt from "mqtt";
@@ -102,6 +110,42 @@ describe("MqttBridge on a private Mosquitto with a swarm node (memory Bus and St
       const receipt = await new CommandClient({ bus }).send("br-05", "dock", {});
       assert.equal(receipt.reply?.status, CommandStatus.COMMAND_STATUS_OK);
       assert.equal(JSON.parse(Buffer.from(receipt.reply?.result ?? []).toString()), "docked");
+    } finally {
+      await client.endAsync(true);
+    }
+  });
+
+  it("bridges protobuf payloads on /pb topics, and on plain topics an MQTT 5 content type marks as protobuf", async () => {
+    const client = await mqtt.connectAsync(broker.url, { clientId: "br-pb", protocolVersion: 5 });
+    try {
+      client.stream.setNoDelay(true);
+      const heard: { topic: string; contentType?: string }[] = [];
+      client.on("message", (topic, payload, packet) => {
+        heard.push({ topic, contentType: packet.properties?.contentType });
+        if (topic !== mqttTopics.protobuf(mqttTopics.command("br-pb", "dock"))) return;
+        const cmd = decodePayload("swarmlink.v1.Command", payload);
+        const reply = encodePayload("swarmlink.v1.CommandReply", {
+          id: cmd.id,
+          status: CommandStatus.COMMAND_STATUS_OK,
+        });
+        client.publish(mqttTopics.protobuf(mqttTopics.commandReply("br-pb", "dock")), Buffer.from(reply), {
+          qos: 1,
+        });
+      });
+      await client.subscribeAsync(mqttFilters.agentTree("br-pb"), { qos: 1 });
+      const descriptor = encodePayload("swarmlink.v1.AgentDescriptor", { id: "x", capabilities: ["pb"] });
+      // a plain register topic, protobuf by its MQTT 5 content type
+      await client.publishAsync(mqttTopics.register("br-pb"), Buffer.from(descriptor), {
+        qos: 1,
+        properties: { contentType: "application/x-protobuf" },
+      });
+      await waitUntil(() => status("br-pb") === "online", 5000, "br-pb online");
+      assert.deepEqual(node.registry.directory.get("br-pb")?.capabilities, ["pb"]);
+      const receipt = await new CommandClient({ bus }).send("br-pb", "dock", {});
+      assert.equal(receipt.reply?.status, CommandStatus.COMMAND_STATUS_OK);
+      const cmd = heard.find((h) => h.topic.includes("/cmd/dock"));
+      assert.equal(cmd?.topic, "swarm/br-pb/cmd/dock/pb", "the device registered in protobuf hears protobuf");
+      assert.equal(cmd?.contentType, "application/x-protobuf");
     } finally {
       await client.endAsync(true);
     }
