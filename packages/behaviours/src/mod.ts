@@ -9,6 +9,8 @@
 export type { BoundBehaviour } from "./bind.js";
 export { bindBehaviour } from "./bind.js";
 export type { Point, SwarmEffect, SwarmEvent } from "./events.js";
+export type { BatteryContext, BatteryInput } from "./machines/battery.js";
+export { batteryAware } from "./machines/battery.js";
 export type { ExecuteInput } from "./machines/execute.js";
 export { defaultExecute } from "./machines/execute.js";
 export type { WorkerContext, WorkerInput } from "./machines/worker.js";

@@ -32,6 +32,8 @@ export interface ModelOptions {
   input?: unknown;
   /** How far a delayed transition's event advances the clock, in ms. */
   advanceMs?: number;
+  /** Also every simple path (exponential: for small graphs). @default true */
+  simple?: boolean;
   /** Identity of a state for the traversal. @default its value and the context's taskId */
   serialize?: (s: { value: StateValue; context: Record<string, unknown> }) => string;
 }
@@ -63,7 +65,8 @@ export function allPaths(o: ModelOptions): ModelPath[] {
     seen.add(key);
     out.push(p);
   };
-  for (const p of [...getSimplePaths(o.machine, opts), ...getShortestPaths(o.machine, opts)]) {
+  const simple = o.simple === false ? [] : getSimplePaths(o.machine, opts);
+  for (const p of [...simple, ...getShortestPaths(o.machine, opts)]) {
     add(p);
     for (const event of o.events) {
       const next = getNextSnapshot(o.machine, p.state as never, event as never);
@@ -113,7 +116,12 @@ export async function runPath(
       } else if (e.type.startsWith("xstate.done.actor.") || e.type.startsWith("xstate.error.actor.")) {
         // no such child runs here: the event cannot happen, and the graph must say nothing changes
       } else if (e.type.startsWith("xstate.after.")) {
-        clock.advance(o.advanceMs ?? 60_000);
+        // only the named state's own timer may fire: step time until it does
+        const path = e.type.split(".").slice(4);
+        if (before.matches(nested(path))) {
+          for (let t = 0; t < (o.advanceMs ?? 60_000) && actor.getSnapshot() === before; t += 10)
+            clock.advance(10);
+        }
       } else actor.send(e);
       const after = actor.getSnapshot();
       const what = `${JSON.stringify(before.value)} --${e.type}-->`;
@@ -148,4 +156,10 @@ export function pathName(steps: { event: EventObject }[]): string {
       })
       .join(" → ") || "(start)"
   );
+}
+
+/** ["active", "bidding"] → { active: "bidding" }. */
+function nested(path: string[]): StateValue {
+  const [head, ...rest] = path;
+  return rest.length === 0 ? (head ?? "") : { [head ?? ""]: nested(rest) };
 }
