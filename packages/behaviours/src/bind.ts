@@ -99,8 +99,9 @@ export async function bindBehaviour<TMachine extends AnyStateMachine>(
       o.onError(new SwarmError("E_INTERNAL", "the behaviour's actor failed", { key: o.key }, { cause: err })),
   });
   live.start();
-  if (restored) send({ type: "swarm.restored" });
   tasks.start();
+  // after the handlers: a restored machine may drop its credits again at once
+  if (restored) send({ type: "swarm.restored" });
   const offCommands = o.commands.map((name) =>
     agent.onCommand(name, (args, { command }) => {
       live.send({ type: "swarm.command", name, args, commandId: command.id });

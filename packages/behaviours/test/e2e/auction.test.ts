@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { SwarmNode } from "@swarmlink/core";
+import { TaskState } from "@swarmlink/protocol";
+import { connect, type Swarm } from "@swarmlink/sdk";
+import { MemoryStore } from "@swarmlink/store";
+import { MemoryBus } from "@swarmlink/transport";
+import { fromPromise } from "xstate";
+import { type BoundBehaviour, batteryAware, bindBehaviour, worker } from "../../src/mod.js";
+
+async function waitUntil(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const work = (ran: string[], id: string) =>
+  fromPromise<unknown, { task: { id: string } }>(async ({ input }) => {
+    ran.push(id);
+    await new Promise((r) => setTimeout(r, 30));
+    return { by: id, task: input.task.id };
+  });
+
+describe("two workers and a batteryAware agent sharing auctioned tasks (embedded SwarmNode)", () => {
+  let bus: MemoryBus;
+  let store: MemoryStore;
+  let node: SwarmNode;
+  let swarm: Swarm;
+  const bound: BoundBehaviour<never>[] = [];
+
+  beforeEach(async () => {
+    bus = new MemoryBus();
+    store = new MemoryStore();
+    node = await SwarmNode.start({ bus, store, nodeId: "n1", leaseMs: 600, renewMs: 150 });
+    await waitUntil(() => node.leadership.isLeader, 5000, "the node to lead");
+    swarm = await connect({ bus, store, name: "e2e" });
+  });
+  afterEach(async () => {
+    await Promise.all(bound.splice(0).map((b) => b.stop()));
+    await swarm.close();
+    await node.stop();
+    await store.close();
+    await bus.close();
+  });
+
+  it("runs every task, the batteryAware agent charges below its threshold and takes none meanwhile, and a re-bound agent resumes its persisted state", async () => {
+    const ran: string[] = [];
+    const charging: string[] = [];
+    const bind = async (id: string, machine: typeof worker | typeof batteryAware, input: unknown) => {
+      const agent = await swarm.agent({ id, capabilities: ["haul"] });
+      const b = await bindBehaviour(agent, machine.provide({ actors: { execute: work(ran, id) } }), {
+        capabilities: ["haul"],
+        store,
+        swarm,
+        input,
+        persistDebounceMs: 0,
+      });
+      bound.push(b as never);
+      return { agent, b };
+    };
+    await bind("w1", worker, { cost: 5 });
+    await bind("w2", worker, { cost: 6 });
+    const bat = await bind("b1", batteryAware, {
+      cost: 1,
+      level: 0.5,
+      threshold: 0.3,
+      drainPerTask: 0.25,
+      chargePerTick: 0.1,
+      chargeTickMs: 60_000,
+    });
+    bat.b.actor.subscribe((s) => {
+      if (s.matches("charging")) charging.push(ran.length.toString());
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++)
+      ids.push(
+        (
+          await swarm.tasks.submit({
+            kind: "haul",
+            capabilities: ["haul"],
+            strategy: "auction",
+            maxAttempts: 10,
+          })
+        ).id,
+      );
+    await waitUntil(
+      async () => {
+        const infos = await Promise.all(ids.map((id) => swarm.tasks.get(id).catch(() => undefined)));
+        return infos.every((i) => i?.state === TaskState.TASK_STATE_SUCCEEDED);
+      },
+      20_000,
+      "every task to succeed",
+    );
+    const byBattery = ran.filter((r) => r === "b1").length;
+    assert.ok(byBattery >= 1, `the cheap batteryAware agent won auctions (${ran.join(",")})`);
+    assert.ok(bat.b.actor.getSnapshot().matches("charging"), "it charges below the threshold");
+    assert.equal(bat.b.accepting, false, "its credits are dropped while charging");
+    const ranBefore = byBattery;
+    // More tasks while it charges: the workers take them all.
+    const more: string[] = [];
+    for (let i = 0; i < 3; i++)
+      more.push(
+        (
+          await swarm.tasks.submit({
+            kind: "haul",
+            capabilities: ["haul"],
+            strategy: "auction",
+            maxAttempts: 10,
+          })
+        ).id,
+      );
+    await waitUntil(
+      async () => {
+        const infos = await Promise.all(more.map((id) => swarm.tasks.get(id).catch(() => undefined)));
+        return infos.every((i) => i?.state === TaskState.TASK_STATE_SUCCEEDED);
+      },
+      20_000,
+      "the tasks submitted while charging to succeed",
+    );
+    assert.equal(ran.filter((r) => r === "b1").length, ranBefore, "no task ran on the charging agent");
+
+    // Restart: stop the binding and the agent, bind again from the Store.
+    const before = bat.b.actor.getSnapshot();
+    await bat.b.stop();
+    await bat.agent.close();
+    const again = await bind("b1", batteryAware, { level: 1 });
+    assert.equal(again.b.restored, true);
+    const after = again.b.actor.getSnapshot();
+    assert.ok(after.matches("charging"), "it resumes charging");
+    assert.equal(after.context.level, before.context.level, "with the persisted battery level");
+    assert.equal(after.context.completed, before.context.completed);
+    assert.equal(again.b.accepting, false, "and still takes no tasks");
+  });
+});
