@@ -1,6 +1,8 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SwarmError } from "@swarmlink/protocol";
+import { operatorApi } from "./api.js";
+import { apiRoute } from "./http-api.js";
 import type { SwarmNode } from "./node.js";
 
 export interface NodeHttp {
@@ -11,20 +13,26 @@ export interface NodeHttp {
 /**
  * The node's operational HTTP endpoint: `GET /metrics` (Prometheus text), `GET /healthz` (the
  * process serves), `GET /readyz` (its parts started and a coordinator is known), `GET /v1/status`
- * (JSON: node, leadership, agents by state, tasks by state).
+ * (JSON: node, leadership, agents by state, tasks by state), and the JSON control routes of
+ * `apiRoute` (agents, tasks, commands, leader) over the node's Bus and Store.
  */
 export async function serveHttp(node: SwarmNode, opts: { port: number; host?: string }): Promise<NodeHttp> {
+  const api = operatorApi({ bus: node.bus, store: node.store, source: node.nodeId });
   const server: Server = createServer((req, res) => {
-    void respond(node, req.url ?? "/").then(
-      ({ status, type, body }) => {
-        res.writeHead(status, { "content-type": type });
-        res.end(body);
-      },
-      (err: unknown) => {
-        res.writeHead(500, { "content-type": "application/json" });
-        res.end(JSON.stringify({ code: "E_INTERNAL", message: String(err) }));
-      },
-    );
+    const url = new URL(req.url ?? "/", "http://localhost");
+    void apiRoute(api, req.method ?? "GET", url, () => readJson(req))
+      .then((r) => r && { status: r.status, type: "application/json", body: JSON.stringify(r.body) })
+      .then((r) => r ?? respond(node, req.url ?? "/"))
+      .then(
+        ({ status, type, body }) => {
+          res.writeHead(status, { "content-type": type });
+          res.end(body);
+        },
+        (err: unknown) => {
+          res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ code: "E_INTERNAL", message: String(err) }));
+        },
+      );
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) =>
@@ -39,6 +47,27 @@ export async function serveHttp(node: SwarmNode, opts: { port: number; host?: st
     url: `http://${address.includes(":") ? `[${address}]` : address}:${port}`,
     close: () => new Promise((r) => server.close(() => r())),
   };
+}
+
+/** Largest request body read, in bytes; a bigger one is refused E_INVALID. */
+export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BODY_BYTES)
+      throw new SwarmError("E_INVALID", "request body too large", { limit: MAX_REQUEST_BODY_BYTES });
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new SwarmError("E_INVALID", "request body is not JSON");
+  }
 }
 
 async function respond(

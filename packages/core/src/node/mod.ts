@@ -1,6 +1,12 @@
+export type { CommandBody, OperatorApi, SubmitBody } from "./api.js";
+export { operatorApi, specOf } from "./api.js";
 export type { NodeHttp } from "./http.js";
 export { serveHttp, status } from "./http.js";
+export type { JsonReply } from "./http-api.js";
+export { agentQuery, apiRoute } from "./http-api.js";
 export { nodeMetrics } from "./metrics.js";
 export { SwarmNode } from "./node.js";
 export type { ParsedNodeOptions, SwarmNodeOptions } from "./options.js";
 export { DEFAULT_COORDINATOR_GROUP, parseNodeOptions } from "./options.js";
+export type { AgentView, LeaderView, ReceiptView, TaskView } from "./views.js";
+export { agentView, bytesView, receiptView, taskView } from "./views.js";
