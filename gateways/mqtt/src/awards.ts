@@ -116,6 +116,7 @@ export class AwardDesk {
       retryMs: this.#ctx.o.statusRetryMs,
       clock: this.#ctx.o.clock,
       closed: () => this.#closed,
+      onAnswered: (ms) => this.#ctx.lag?.observe(ms),
     }).then((answered) => {
       if (!answered) this.#ctx.o.log.warn({ taskId: status.taskId }, "status report dropped: closed");
       const next = this.#slotWaiters.shift();

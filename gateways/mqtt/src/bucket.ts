@@ -14,12 +14,13 @@ import type { Clock } from "@swarmlink/protocol";
 export class TokenBucket {
   #tokens: number;
   #last: number;
-  readonly #rate: number;
+  readonly #rate: () => number;
   readonly #burst: number;
   readonly #clock: Clock;
 
-  constructor(ratePerSec: number, burst: number, clock: Clock) {
-    this.#rate = ratePerSec;
+  /** `ratePerSec` a number, or a function read at every refill (an adaptive rate). */
+  constructor(ratePerSec: number | (() => number), burst: number, clock: Clock) {
+    this.#rate = typeof ratePerSec === "number" ? () => ratePerSec : ratePerSec;
     this.#burst = burst;
     this.#tokens = burst;
     this.#clock = clock;
@@ -38,18 +39,18 @@ export class TokenBucket {
   reserve(): number {
     this.#refill();
     this.#tokens -= 1;
-    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / this.#rate) * 1000);
+    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / this.#rate()) * 1000);
   }
 
   /** Milliseconds until a token is available (0 if one is). */
   waitMs(): number {
     this.#refill();
-    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.#rate) * 1000);
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.#rate()) * 1000);
   }
 
   #refill(): void {
     const now = this.#clock.now();
-    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#rate);
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#rate());
     this.#last = now;
   }
 }

@@ -1,3 +1,4 @@
+import type { LagGovernor } from "./lag.js";
 import type { ParsedGatewayOptions } from "./options.js";
 import type { StatsCounter } from "./stats.js";
 
@@ -5,6 +6,8 @@ import type { StatsCounter } from "./stats.js";
 export interface GatewayContext {
   readonly o: ParsedGatewayOptions;
   readonly stats: StatsCounter;
+  /** Told the latency of the gateway's Bus requests, to adapt device rates; absent: no adaptation. */
+  readonly lag?: LagGovernor;
   /**
    * Publishes `payload` to the device `agentId` on `topic` (QoS 1 unless said), through the broker.
    * A device whose connection holds more than `maxOutboundBytes` unsent is disconnected instead.

@@ -81,10 +81,12 @@ export class DeviceSession {
   async register(descriptor: DescriptorJson): Promise<number> {
     this.#descriptor = descriptor;
     await this.#bus.flush();
+    const t0 = this.#clock.now();
     const p = await registerAgent(this.#bus, descriptor, {
       timeout: this.#ctx.o.busRequestTimeoutMs,
       clock: this.#clock,
     });
+    this.#ctx.lag?.observe(this.#clock.now() - t0);
     if (this.#closed) return p.epoch;
     if (this.#epoch === undefined) this.#ctx.stats.registered++;
     this.#epoch = p.epoch;

@@ -2,6 +2,7 @@ import type net from "node:net";
 import { Aedes, type PublishPacket } from "aedes";
 import { Admission, isOwnTopic } from "./acl.js";
 import type { GatewayContext } from "./context.js";
+import { LagGovernor } from "./lag.js";
 import { listen } from "./listener.js";
 import { type MqttGatewayOptions, type ParsedGatewayOptions, parseGatewayOptions } from "./options.js";
 import { BusPressure } from "./pressure.js";
@@ -31,6 +32,7 @@ export class MqttGateway {
   #stats: StatsCounter;
   #sessions: SessionTable;
   #pump: TelemetryPump;
+  #lag: LagGovernor;
 
   private constructor(
     aedes: Aedes,
@@ -38,7 +40,9 @@ export class MqttGateway {
     stats: StatsCounter,
     sessions: SessionTable,
     pump: TelemetryPump,
+    lag: LagGovernor,
   ) {
+    this.#lag = lag;
     this.#aedes = aedes;
     this.#server = server;
     this.#stats = stats;
@@ -54,14 +58,19 @@ export class MqttGateway {
     const admission = new Admission(o, stats);
     const aedes = await Aedes.createBroker({ drainTimeout: o.drainTimeoutMs, maxClientsIdLength: 128 });
     const server = await listen(o, aedes, stats);
+    const lag = new LagGovernor(o.clock, o.targetCoreLagMs);
     const ctx: GatewayContext = {
       o,
       stats,
+      lag,
       sendToDevice: (agentId, topic, payload, qos = 1) => send(agentId, topic, payload, qos),
     };
     const sessions = new SessionTable(ctx, admission);
-    const pressure = new BusPressure(o.clock, o.busRetryMs, stats);
-    const pump = new TelemetryPump({ ...o, retryMs: o.busRetryMs, capacity: o.telemetryQueue }, stats);
+    const pressure = new BusPressure(o.clock, o.busRetryMs, stats, () => lag.pushBack());
+    const pump = new TelemetryPump(
+      { ...o, retryMs: o.busRetryMs, capacity: o.telemetryQueue, onPushBack: () => lag.pushBack() },
+      stats,
+    );
     const gate = new PublishGate(ctx, sessions, pressure, pump);
     const send = (agentId: string, topic: string, payload: Uint8Array, qos: 0 | 1) => {
       const client = sessions.client(agentId);
@@ -100,13 +109,14 @@ export class MqttGateway {
       stats.refuse("malformed");
       o.log.warn({ err: err.message }, "connection error before CONNECT");
     });
-    return new MqttGateway(aedes, server, stats, sessions, pump);
+    return new MqttGateway(aedes, server, stats, sessions, pump, lag);
   }
 
   /** The counters. */
   stats(): GatewayStats {
     const s = this.#stats.snapshot();
     s.connected = this.#aedes.connectedClients;
+    s.rateFactor = this.#lag.factor();
     return s;
   }
 

@@ -6,6 +6,13 @@
  */
 
 export { CONNACK } from "./acl.js";
+export type { BridgeStats, MqttBridgeOptions, ParsedBridgeOptions } from "./bridge/mod.js";
+export {
+  DEFAULT_BRIDGE_CONNECT_TIMEOUT_MS,
+  DEFAULT_BRIDGE_RECONNECT_MS,
+  MqttBridge,
+  parseBridgeOptions,
+} from "./bridge/mod.js";
 export type { BidInit, DeviceCodec, ReplyInit, StatusInit } from "./codec/device-codec.js";
 export { jsonCodec } from "./codec/device-codec.js";
 export type { DescriptorJson, PositionInit, TelemetryInit } from "./codec/inbound.js";
@@ -39,14 +46,8 @@ export {
   DEFAULT_MAX_PENDING_REPORTS,
   DEFAULT_RATE_PER_SEC,
   DEFAULT_STATUS_RETRY_MS,
+  DEFAULT_TARGET_CORE_LAG_MS,
   DEFAULT_TELEMETRY_QUEUE,
   parseGatewayOptions,
 } from "./options.js";
 export type { GatewayStats } from "./stats.js";
-export type { BridgeStats, MqttBridgeOptions, ParsedBridgeOptions } from "./bridge/mod.js";
-export {
-  DEFAULT_BRIDGE_CONNECT_TIMEOUT_MS,
-  DEFAULT_BRIDGE_RECONNECT_MS,
-  MqttBridge,
-  parseBridgeOptions,
-} from "./bridge/mod.js";

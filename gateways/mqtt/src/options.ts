@@ -21,6 +21,7 @@ export const DEFAULT_BURST = 200;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
 export const DEFAULT_TELEMETRY_QUEUE = 4096;
 export const DEFAULT_BUS_RETRY_MS = 50;
+export const DEFAULT_TARGET_CORE_LAG_MS = 250;
 export const DEFAULT_MAX_OUTBOUND_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_PENDING_REPORTS = 64;
 
@@ -41,6 +42,12 @@ export interface MqttGatewayOptions {
   maxConnectionsPerCredential?: number;
   /** Publishes per second per client, sustained. @default 1000 */
   ratePerSec?: number;
+  /**
+   * Core lag (smoothed latency of the gateway's register and status requests) above which every
+   * device's rate is halved (down to 1/16; it grows back over 2 s); the Bus pushing back halves it
+   * too. 0 turns adaptation off. @default 250
+   */
+  targetCoreLagMs?: number;
   /** Publishes a client may send at once above the rate. @default 200 */
   burst?: number;
   /** Telemetry samples waiting for the Bus (conflated per device and stream beyond). @default 4096 */
@@ -104,6 +111,7 @@ export function parseGatewayOptions(o: MqttGatewayOptions): ParsedGatewayOptions
     ),
     ratePerSec: int("ratePerSec", o.ratePerSec, DEFAULT_RATE_PER_SEC, 1),
     burst: int("burst", o.burst, DEFAULT_BURST, 1),
+    targetCoreLagMs: int("targetCoreLagMs", o.targetCoreLagMs, DEFAULT_TARGET_CORE_LAG_MS, 0),
     telemetryQueue: int("telemetryQueue", o.telemetryQueue, DEFAULT_TELEMETRY_QUEUE, 1),
     drainTimeoutMs: int("drainTimeoutMs", o.drainTimeoutMs, DEFAULT_DRAIN_TIMEOUT_MS, 1),
     maxOutboundBytes: int("maxOutboundBytes", o.maxOutboundBytes, DEFAULT_MAX_OUTBOUND_BYTES, 1024),

@@ -16,11 +16,14 @@ export class BusPressure {
   #clock: Clock;
   #retryMs: number;
   #stats: StatsCounter;
+  #onPushBack: () => void;
 
-  constructor(clock: Clock, retryMs: number, stats: StatsCounter) {
+  /** `onPushBack` is told of each refusal (the lag governor cuts device rates). */
+  constructor(clock: Clock, retryMs: number, stats: StatsCounter, onPushBack: () => void = () => {}) {
     this.#clock = clock;
     this.#retryMs = retryMs;
     this.#stats = stats;
+    this.#onPushBack = onPushBack;
   }
 
   /**
@@ -35,6 +38,7 @@ export class BusPressure {
       } catch (err) {
         if (!isPushBack(err) || !alive()) throw err;
         this.#stats.refuse("bus-pressure");
+        this.#onPushBack();
         if (tries === 0) this.#stats.paused++;
         await new Promise<void>((r) => this.#clock.setTimeout(r, this.#retryMs));
       }

@@ -56,7 +56,9 @@ export class SessionTable {
       held.client = client; // the same device reconnected: still registered
     else this.#held.set(client.id, { session: new DeviceSession(this.#ctx, client.id), client });
     const { ratePerSec, burst, clock } = this.#ctx.o;
-    this.#buckets.set(client, new TokenBucket(ratePerSec, burst, clock));
+    const lag = this.#ctx.lag;
+    const rate = lag ? () => ratePerSec * lag.factor() : ratePerSec;
+    this.#buckets.set(client, new TokenBucket(rate, burst, clock));
   }
 
   /** A connection went: the device leaves the swarm unless a newer connection took over. */

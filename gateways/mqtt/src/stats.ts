@@ -18,6 +18,8 @@ export interface GatewayStats {
   heldHighWater: number;
   /** Telemetry samples published on the Bus. */
   telemetryPublished: number;
+  /** Share of `ratePerSec` devices get now, adapted to the core's lag (1 = full rate). */
+  rateFactor: number;
 }
 
 /** A mutable holder of the counters. */
@@ -47,6 +49,7 @@ export class StatsCounter {
       held: this.held,
       heldHighWater: this.heldHighWater,
       telemetryPublished: this.telemetryPublished,
+      rateFactor: 1,
     };
   }
 }

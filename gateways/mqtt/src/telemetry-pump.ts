@@ -15,13 +15,21 @@ import { envelope } from "./wire.js";
  */
 export class TelemetryPump {
   #queue: BoundedQueue<TelemetryInit>;
-  #o: { bus: Bus; clock: Clock; log: GatewayLogger; retryMs: number };
+  #o: { bus: Bus; clock: Clock; log: GatewayLogger; retryMs: number; onPushBack?: () => void };
   #stats: StatsCounter;
   #scheduled = false;
   #closed = false;
 
   constructor(
-    o: { bus: Bus; clock: Clock; log: GatewayLogger; retryMs: number; capacity: number },
+    o: {
+      bus: Bus;
+      clock: Clock;
+      log: GatewayLogger;
+      retryMs: number;
+      capacity: number;
+      /** Told of each refusal of the Bus (the lag governor cuts device rates). */
+      onPushBack?: () => void;
+    },
     stats: StatsCounter,
   ) {
     this.#o = o;
@@ -71,6 +79,7 @@ export class TelemetryPump {
       } catch (err) {
         if (isPushBack(err)) {
           this.#stats.refuse("bus-pressure");
+          this.#o.onPushBack?.();
           // polled and refused in this same turn: no newer sample of its key can have arrived
           this.#queue.offer(t);
           this.#schedule(this.#o.retryMs);

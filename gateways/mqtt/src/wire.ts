@@ -38,11 +38,20 @@ export async function requestUntilAnswered(
   bus: Bus,
   subject: string,
   data: Uint8Array,
-  o: { timeoutMs: number; retryMs: number; clock: Clock; closed: () => boolean },
+  o: {
+    timeoutMs: number;
+    retryMs: number;
+    clock: Clock;
+    closed: () => boolean;
+    /** Told how long the answered try took, ms. */
+    onAnswered?: (latencyMs: number) => void;
+  },
 ): Promise<boolean> {
   while (!o.closed()) {
     try {
+      const t0 = o.clock.now();
       await bus.request(subject, data, { timeout: o.timeoutMs });
+      o.onAnswered?.(o.clock.now() - t0);
       return true;
     } catch (err) {
       if (isSwarmError(err, "E_CLOSED")) return false;

@@ -114,6 +114,7 @@ describe("MqttGateway back-pressure (real sockets)", () => {
       ];
       await sleep(400);
       const early = pubacks.map((p) => p.what);
+      const factor = gw.stats().rateFactor;
       rb.refusing = false;
       await Promise.all(all);
       console.log(
@@ -125,6 +126,7 @@ describe("MqttGateway back-pressure (real sockets)", () => {
         early.filter((w) => w.startsWith("status")).length <= 2,
         "at most the outbox's 2 statuses are PUBACKed",
       );
+      assert.ok(factor < 1, `device rates cut while the Bus pushes back (share ${factor})`);
       assert.ok(rb.refusals > 0 && (gw.stats().refused["bus-pressure"] ?? 0) > 0);
       assert.ok(pubacks.every((p) => early.includes(p.what) || p.at >= tOff - 50));
       await waitUntil(

@@ -101,8 +101,14 @@ describe("device codecs", () => {
   });
 
   it("refuse names of Object.prototype as a state or kind (found by the property above)", () => {
-    assert.throws(() => statusFromJson("a1", "t1", { state: "valueOf" }), (e) => isSwarmError(e, "E_INVALID"));
-    assert.throws(() => descriptorFromJson("a1", { kind: "constructor" }), (e) => isSwarmError(e, "E_INVALID"));
+    assert.throws(
+      () => statusFromJson("a1", "t1", { state: "valueOf" }),
+      (e) => isSwarmError(e, "E_INVALID"),
+    );
+    assert.throws(
+      () => descriptorFromJson("a1", { kind: "constructor" }),
+      (e) => isSwarmError(e, "E_INVALID"),
+    );
   });
 
   it("take the agent and task ids from the topic, not from a protobuf payload", () => {
