@@ -5,13 +5,14 @@ import { jsonCodec } from "./codec/device-codec.js";
 import { protobufCodec } from "./codec/protobuf.js";
 import type { GatewayContext } from "./context.js";
 import { handleInbound } from "./handlers/mod.js";
-import type { BusPressure } from "./pressure.js";
+import { type BusPressure, isPushBack } from "./pressure.js";
 import type { SessionTable } from "./sessions.js";
 import type { TelemetryPump } from "./telemetry-pump.js";
 
 /** What error becomes which refusal counter. */
 function reasonOf(err: unknown, codec: string): string {
   if (isSwarmError(err, "E_FORBIDDEN")) return "forbidden-topic";
+  if (isPushBack(err)) return "bus-pressure-gone"; // the device left while the Bus refused: never PUBACKed
   if (isSwarmError(err, "E_DECODE")) return codec === "json" ? "bad-json" : "bad-protobuf";
   return "bad-payload";
 }

@@ -147,6 +147,19 @@ describe("MqttGateway back-pressure (real sockets)", () => {
     }
   });
 
+  it("drops, never PUBACKs, a publish held by the Bus when its device disconnects, and counts it", async () => {
+    await start({ busRetryMs: 20 });
+    const d = await connectDevice(gw.port, "amr-12", { serve: false });
+    rb.refusing = true;
+    d.client.publish(mqttTopics.taskBid("amr-12", "t1"), JSON.stringify({ cost: 1 }), { qos: 1 });
+    await waitUntil(() => (gw.stats().refused["bus-pressure"] ?? 0) > 0, 5000, "the bid held");
+    d.client.stream.destroy();
+    await waitUntil(() => gw.stats().refused["bus-pressure-gone"] === 1, 5000, "the held bid dropped");
+    await d.close();
+    assert.equal(gw.stats().refused["bad-payload"], undefined);
+    assert.equal(gw.stats().held, 0);
+  });
+
   it("conflates a telemetry flood while the Bus refuses and delivers the newest value", async () => {
     await start({ ratePerSec: 1_000_000, burst: 100_000, busRetryMs: 20 });
     const got: number[] = [];
