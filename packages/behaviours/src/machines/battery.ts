@@ -1,7 +1,8 @@
 import type { Task } from "@swarmlink/protocol";
 import { assign, emit, setup } from "xstate";
 import type { SwarmEffect, SwarmEvent } from "../events.js";
-import { codeOf, defaultExecute, messageOf } from "./execute.js";
+import { completeTask, failTask, taskActions } from "./effects.js";
+import { defaultExecute } from "./execute.js";
 import { DEFAULT_BID_TIMEOUT_MS } from "./worker.js";
 
 /** Input of `batteryAware` (levels are fractions in [0, 1]). */
@@ -66,21 +67,7 @@ export const batteryAware = setup({
     charged: ({ context }) => context.level >= context.resumeLevel,
   },
   actions: {
-    bid: emit(({ context, event }) => ({
-      type: "swarm.bid" as const,
-      taskId: event.type === "swarm.task.offered" ? event.task.id : "",
-      cost: context.cost,
-    })),
-    take: assign(({ event }) =>
-      event.type === "swarm.task.awarded" ? { task: event.task, taskId: event.task.id } : {},
-    ),
-    accept: emit(({ context }) => ({ type: "swarm.accept" as const, taskId: context.taskId ?? "" })),
-    refuse: emit(({ event }) => ({
-      type: "swarm.refuse" as const,
-      taskId: event.type === "swarm.task.awarded" ? event.task.id : "",
-      code: "E_UNAVAILABLE",
-    })),
-    forget: assign({ task: undefined, taskId: undefined }),
+    ...taskActions<BatteryContext>("E_UNAVAILABLE"),
     read: assign({
       level: ({ context, event }) => (event.type === "swarm.battery" ? event.level : context.level),
     }),
@@ -139,33 +126,8 @@ export const batteryAware = setup({
             id: "execute",
             src: "execute",
             input: ({ context }) => ({ task: context.task as Task }),
-            onDone: {
-              target: "reporting",
-              actions: [
-                assign({ completed: ({ context }) => context.completed + 1 }),
-                "drain",
-                "report",
-                emit(({ context, event }) => ({
-                  type: "swarm.complete" as const,
-                  taskId: context.taskId ?? "",
-                  result: event.output ?? null,
-                })),
-              ],
-            },
-            onError: {
-              target: "reporting",
-              actions: [
-                assign({ failed: ({ context }) => context.failed + 1 }),
-                "drain",
-                "report",
-                emit(({ context, event }) => ({
-                  type: "swarm.fail" as const,
-                  taskId: context.taskId ?? "",
-                  code: codeOf(event.error),
-                  message: messageOf(event.error),
-                })),
-              ],
-            },
+            onDone: { target: "reporting", actions: ["drain", "report", ...completeTask<BatteryContext>()] },
+            onError: { target: "reporting", actions: ["drain", "report", ...failTask<BatteryContext>()] },
           },
           on: {
             "swarm.task.awarded": { actions: "refuse" },

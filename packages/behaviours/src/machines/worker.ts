@@ -1,7 +1,8 @@
 import type { Task } from "@swarmlink/protocol";
-import { assign, emit, setup } from "xstate";
+import { setup } from "xstate";
 import type { SwarmEffect, SwarmEvent } from "../events.js";
-import { codeOf, defaultExecute, messageOf } from "./execute.js";
+import { completeTask, failTask, taskActions } from "./effects.js";
+import { defaultExecute } from "./execute.js";
 
 /** How long `worker` waits in `bidding` for an award, in ms. */
 export const DEFAULT_BID_TIMEOUT_MS = 2000;
@@ -48,23 +49,7 @@ export const worker = setup({
   guards: {
     isOurs: ({ context, event }) => "taskId" in event && event.taskId === context.taskId,
   },
-  actions: {
-    bid: emit(({ context, event }) => ({
-      type: "swarm.bid" as const,
-      taskId: event.type === "swarm.task.offered" ? event.task.id : "",
-      cost: context.cost,
-    })),
-    take: assign(({ event }) =>
-      event.type === "swarm.task.awarded" ? { task: event.task, taskId: event.task.id } : {},
-    ),
-    accept: emit(({ context }) => ({ type: "swarm.accept" as const, taskId: context.taskId ?? "" })),
-    refuse: emit(({ event }) => ({
-      type: "swarm.refuse" as const,
-      taskId: event.type === "swarm.task.awarded" ? event.task.id : "",
-      code: "E_OVERFLOW",
-    })),
-    forget: assign({ task: undefined, taskId: undefined }),
-  },
+  actions: taskActions<WorkerContext>("E_OVERFLOW"),
 }).createMachine({
   id: "worker",
   context: ({ input }) => ({
@@ -96,29 +81,8 @@ export const worker = setup({
         id: "execute",
         src: "execute",
         input: ({ context }) => ({ task: context.task as Task }),
-        onDone: {
-          target: "reporting",
-          actions: [
-            assign({ completed: ({ context }) => context.completed + 1 }),
-            emit(({ context, event }) => ({
-              type: "swarm.complete" as const,
-              taskId: context.taskId ?? "",
-              result: event.output ?? null,
-            })),
-          ],
-        },
-        onError: {
-          target: "reporting",
-          actions: [
-            assign({ failed: ({ context }) => context.failed + 1 }),
-            emit(({ context, event }) => ({
-              type: "swarm.fail" as const,
-              taskId: context.taskId ?? "",
-              code: codeOf(event.error),
-              message: messageOf(event.error),
-            })),
-          ],
-        },
+        onDone: { target: "reporting", actions: completeTask<WorkerContext>() },
+        onError: { target: "reporting", actions: failTask<WorkerContext>() },
       },
       on: {
         "swarm.task.awarded": { actions: "refuse" },
