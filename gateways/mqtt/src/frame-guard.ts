@@ -1,4 +1,4 @@
-import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 
 /** Why a frame guard cut a connection. */
 export type FrameViolation = "oversize" | "malformed";
@@ -10,7 +10,7 @@ export type FrameViolation = "oversize" | "malformed";
  * and back-pressure stay the socket's own.
  */
 export function guardFrames(
-  socket: Socket,
+  socket: Duplex,
   maxPacketBytes: number,
   onViolation: (v: FrameViolation) => void,
 ): void {
@@ -62,5 +62,5 @@ export function guardFrames(
     onViolation(violation);
     socket.destroy();
     return null;
-  }) as Socket["read"];
+  }) as Duplex["read"];
 }

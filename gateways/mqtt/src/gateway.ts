@@ -10,6 +10,7 @@ import { PublishGate } from "./publish.js";
 import { SessionTable } from "./sessions.js";
 import { type GatewayStats, StatsCounter } from "./stats.js";
 import { TelemetryPump } from "./telemetry-pump.js";
+import { listenWebSocket, type WebSocketListener } from "./websocket.js";
 
 /** The message aedes gives a client it disconnects for not draining in `drainTimeout`. */
 const DRAIN_TIMEOUT_MESSAGE = "drain timeout";
@@ -27,6 +28,9 @@ const DRAIN_TIMEOUT_MESSAGE = "drain timeout";
  */
 export class MqttGateway {
   readonly port: number;
+  /** The MQTT-over-WebSocket port, when `websocket` was given. */
+  readonly wsPort: number | undefined;
+  #ws: WebSocketListener | undefined;
   #aedes: Aedes;
   #server: net.Server;
   #stats: StatsCounter;
@@ -41,8 +45,11 @@ export class MqttGateway {
     sessions: SessionTable,
     pump: TelemetryPump,
     lag: LagGovernor,
+    ws: WebSocketListener | undefined,
   ) {
     this.#lag = lag;
+    this.#ws = ws;
+    this.wsPort = ws?.port;
     this.#aedes = aedes;
     this.#server = server;
     this.#stats = stats;
@@ -58,6 +65,7 @@ export class MqttGateway {
     const admission = new Admission(o, stats);
     const aedes = await Aedes.createBroker({ drainTimeout: o.drainTimeoutMs, maxClientsIdLength: 128 });
     const server = await listen(o, aedes, stats);
+    const ws = o.websocket && (await listenWebSocket(o, o.websocket, aedes, stats));
     const lag = new LagGovernor(o.clock, o.targetCoreLagMs);
     const ctx: GatewayContext = {
       o,
@@ -109,7 +117,7 @@ export class MqttGateway {
       stats.refuse("malformed");
       o.log.warn({ err: err.message }, "connection error before CONNECT");
     });
-    return new MqttGateway(aedes, server, stats, sessions, pump, lag);
+    return new MqttGateway(aedes, server, stats, sessions, pump, lag, ws);
   }
 
   /** The counters. */
@@ -126,6 +134,7 @@ export class MqttGateway {
     this.#pump.close();
     await new Promise<void>((r) => this.#aedes.close(() => r()));
     await new Promise<void>((r) => this.#server.close(() => r()));
+    await this.#ws?.close();
   }
 }
 

@@ -32,6 +32,8 @@ export interface MqttGatewayOptions {
   port: number;
   /** @default "127.0.0.1" */
   host?: string;
+  /** Also serve MQTT over WebSocket (`ws://host:port`, any path) on this port; 0 picks a free one (read `gateway.wsPort`). @default off */
+  websocket?: { port: number; host?: string };
   /** TLS key and certificate (PEM): the listener speaks MQTT over TLS. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** @default allow everyone */
@@ -74,14 +76,14 @@ export interface MqttGatewayOptions {
   log?: GatewayLogger;
 }
 
-export type ParsedGatewayOptions = Required<Omit<MqttGatewayOptions, "tls" | "authenticate">> &
-  Pick<MqttGatewayOptions, "tls" | "authenticate">;
+export type ParsedGatewayOptions = Required<Omit<MqttGatewayOptions, "tls" | "authenticate" | "websocket">> &
+  Pick<MqttGatewayOptions, "tls" | "authenticate" | "websocket">;
 
 /** Checks the options and fills in defaults. @throws SwarmError `E_CONFIG` naming the field. */
 export function parseGatewayOptions(o: MqttGatewayOptions): ParsedGatewayOptions {
   if (!o || typeof o !== "object" || !o.bus)
     throw new SwarmError("E_CONFIG", "bus is required", { field: "bus" });
-  const int = (field: keyof MqttGatewayOptions, v: unknown, def: number, min: number) => {
+  const int = (field: string, v: unknown, def: number, min: number) => {
     const n = v ?? def;
     if (typeof n !== "number" || !Number.isSafeInteger(n) || n < min) {
       throw new SwarmError("E_CONFIG", `${field} must be a whole number ≥ ${min}`, {
@@ -93,6 +95,9 @@ export function parseGatewayOptions(o: MqttGatewayOptions): ParsedGatewayOptions
   };
   if (o.tls && (!o.tls.key || !o.tls.cert))
     throw new SwarmError("E_CONFIG", "tls needs key and cert", { field: "tls" });
+  if (o.websocket !== undefined && (typeof o.websocket !== "object" || o.websocket === null))
+    throw new SwarmError("E_CONFIG", "websocket must be { port, host? }", { field: "websocket" });
+  const websocket = o.websocket && { ...o.websocket, port: int("websocket.port", o.websocket.port, -1, 0) };
   if (o.authenticate !== undefined && typeof o.authenticate !== "function") {
     throw new SwarmError("E_CONFIG", "authenticate must be a function", { field: "authenticate" });
   }
@@ -101,6 +106,7 @@ export function parseGatewayOptions(o: MqttGatewayOptions): ParsedGatewayOptions
     port: int("port", o.port, -1, 0),
     host: o.host ?? "127.0.0.1",
     tls: o.tls,
+    websocket,
     authenticate: o.authenticate,
     maxPacketBytes: int("maxPacketBytes", o.maxPacketBytes, DEFAULT_MAX_PACKET_BYTES, 64),
     maxConnectionsPerCredential: int(
