@@ -16,7 +16,7 @@ import { MemoryBus } from "@swarmlink/transport";
 import { Aedes } from "aedes";
 import mqtt from "mqtt";
 import { MqttGateway } from "../src/mod.js";
-import { benchChild, type Row, throughput } from "./lib.js";
+import { benchChild, MOSQUITTO_CONFIG, type Row, throughput } from "./lib.js";
 
 const SUITE = "mqtt-throughput";
 const CLIENTS = 4;
@@ -86,7 +86,9 @@ async function aedesTarget(): Promise<Target> {
 }
 
 async function mosquittoTarget(): Promise<Target> {
-  const broker = await startMosquitto({ config: "max_queued_messages 0\nmax_inflight_messages 0" });
+  const broker = await startMosquitto({
+    config: `${MOSQUITTO_CONFIG}\nmax_queued_messages 0\nmax_inflight_messages 0`,
+  });
   return {
     url: broker.url,
     subscribe: (qos, _ids, onMessage) => mqttSubscriber(broker.url, qos, onMessage),
