@@ -40,6 +40,8 @@ export class AwardDesk {
   #reports = 0;
   #slotWaiters: Array<(taken: boolean) => void> = [];
   #closed = false;
+  /** Until when PUBACKed reports are still retried after close (the device left, the gateway did not). */
+  #reportsUntil = Number.POSITIVE_INFINITY;
 
   constructor(ctx: GatewayContext, dev: DeviceSession) {
     this.#ctx = ctx;
@@ -115,10 +117,13 @@ export class AwardDesk {
       timeoutMs: this.#ctx.o.busRequestTimeoutMs,
       retryMs: this.#ctx.o.statusRetryMs,
       clock: this.#ctx.o.clock,
-      closed: () => this.#closed,
+      closed: () => this.#ctx.o.clock.now() >= this.#reportsUntil,
       onAnswered: (ms) => this.#ctx.lag?.observe(ms),
     }).then((answered) => {
-      if (!answered) this.#ctx.o.log.warn({ taskId: status.taskId }, "status report dropped: closed");
+      if (!answered) {
+        this.#ctx.stats.refuse("report-dropped");
+        this.#ctx.o.log.warn({ taskId: status.taskId }, "status report dropped: closed");
+      }
       const next = this.#slotWaiters.shift();
       if (next)
         next(true); // the slot passes to the next report as it is
@@ -142,7 +147,12 @@ export class AwardDesk {
     return new Promise((resolve) => this.#slotWaiters.push(resolve));
   }
 
-  close(): void {
+  /**
+   * Stops taking awards and reports. Reports already PUBACKed are still retried for `keepReportsMs`
+   * (the gateway owns them [MQTT-4.3.2-2]); 0 stops them too (the gateway closes).
+   */
+  close(keepReportsMs = 0): void {
+    this.#reportsUntil = Math.min(this.#reportsUntil, this.#ctx.o.clock.now() + keepReportsMs);
     this.#closed = true;
     for (const w of this.#slotWaiters.splice(0)) w(false);
     for (const p of this.#pending.values()) this.#ctx.o.clock.clearTimeout(p.timer);

@@ -14,6 +14,9 @@ import { CommandDesk } from "./commands.js";
 import type { GatewayContext } from "./context.js";
 import { tryUnwrap } from "./wire.js";
 
+/** The reason a session closes when the gateway does: its status reports stop too. */
+export const GATEWAY_CLOSED = "gateway-closed";
+
 /**
  * One connected device, acting for it on the Bus as an SDK agent would (wire contract items 1–9):
  * registers on its `register` publish, heartbeats while the connection lives (the gateway's own
@@ -97,11 +100,12 @@ export class DeviceSession {
 
   /** Leaves the swarm (deregister with `reason`) and stops acting for the device. Idempotent. */
   async close(reason: string): Promise<void> {
+    // status reports the device was PUBACKed for outlive it, unless the gateway itself closes
+    this.awards.close(reason === GATEWAY_CLOSED ? 0 : this.#ctx.o.reportGraceMs);
     if (this.#closed) return;
     this.#closed = true;
     if (this.#hb) this.#clock.clearTimeout(this.#hb);
     for (const s of this.#subs.splice(0)) s.unsubscribe();
-    this.awards.close();
     this.commands.close();
     const epoch = this.#epoch;
     if (epoch === undefined) return;

@@ -130,7 +130,7 @@ export class MqttGateway {
 
   /** Deregisters every device, disconnects them and stops listening. */
   async close(): Promise<void> {
-    await this.#sessions.closeAll("gateway-closed");
+    await this.#sessions.closeAll();
     this.#pump.close();
     await new Promise<void>((r) => this.#aedes.close(() => r()));
     await new Promise<void>((r) => this.#server.close(() => r()));

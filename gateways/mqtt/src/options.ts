@@ -21,6 +21,7 @@ export const DEFAULT_BURST = 200;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
 export const DEFAULT_TELEMETRY_QUEUE = 4096;
 export const DEFAULT_BUS_RETRY_MS = 50;
+export const DEFAULT_REPORT_GRACE_MS = 30_000;
 export const DEFAULT_TARGET_CORE_LAG_MS = 250;
 export const DEFAULT_MAX_OUTBOUND_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_PENDING_REPORTS = 64;
@@ -60,6 +61,8 @@ export interface MqttGatewayOptions {
   maxOutboundBytes?: number;
   /** Pause before a device publish the Bus refused (E_OVERFLOW) is tried again; its PUBACK waits. @default 50 */
   busRetryMs?: number;
+  /** How long status reports a device was PUBACKed for are still retried after it disconnects. @default 30000 */
+  reportGraceMs?: number;
   /** Status reports per device PUBACKed and not yet acknowledged by the leader; beyond, PUBACKs wait. @default 64 */
   maxPendingReports?: number;
   /** @default 1000 */
@@ -122,6 +125,7 @@ export function parseGatewayOptions(o: MqttGatewayOptions): ParsedGatewayOptions
     drainTimeoutMs: int("drainTimeoutMs", o.drainTimeoutMs, DEFAULT_DRAIN_TIMEOUT_MS, 1),
     maxOutboundBytes: int("maxOutboundBytes", o.maxOutboundBytes, DEFAULT_MAX_OUTBOUND_BYTES, 1024),
     busRetryMs: int("busRetryMs", o.busRetryMs, DEFAULT_BUS_RETRY_MS, 1),
+    reportGraceMs: int("reportGraceMs", o.reportGraceMs, DEFAULT_REPORT_GRACE_MS, 0),
     maxPendingReports: int("maxPendingReports", o.maxPendingReports, DEFAULT_MAX_PENDING_REPORTS, 1),
     heartbeatIntervalMs: int("heartbeatIntervalMs", o.heartbeatIntervalMs, DEFAULT_HEARTBEAT_INTERVAL_MS, 10),
     commandTimeoutMs: int("commandTimeoutMs", o.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS, 1),

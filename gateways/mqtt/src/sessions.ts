@@ -2,7 +2,7 @@ import type { Client } from "aedes";
 import type { Admission } from "./acl.js";
 import { TokenBucket } from "./bucket.js";
 import type { GatewayContext } from "./context.js";
-import { DeviceSession } from "./device.js";
+import { DeviceSession, GATEWAY_CLOSED } from "./device.js";
 
 interface Held {
   session: DeviceSession;
@@ -21,6 +21,8 @@ export class SessionTable {
   #buckets = new WeakMap<Client, TokenBucket>();
   /** Connections admitted and not yet ready, by client id: a takeover in progress [MQTT-3.1.4-2]. */
   #connecting = new Map<string, Client>();
+  /** Sessions of devices that left, whose PUBACKed status reports are still being retried. */
+  #draining = new Set<DeviceSession>();
 
   constructor(ctx: GatewayContext, admission: Admission) {
     this.#ctx = ctx;
@@ -72,6 +74,8 @@ export class SessionTable {
     this.#held.delete(client.id);
     this.#admission.release(client.id);
     void held.session.close("disconnected");
+    for (const s of this.#draining) if (s.awards.pendingReports === 0) this.#draining.delete(s);
+    if (held.session.awards.pendingReports > 0) this.#draining.add(held.session);
   }
 
   /** Whether `client` is the device's connection, and no newer one with its id is on its way in. */
@@ -80,10 +84,12 @@ export class SessionTable {
     return this.#held.get(client.id)?.client === client && (newer === undefined || newer === client);
   }
 
-  /** Closes every session (deregisters the devices). */
-  async closeAll(reason: string): Promise<void> {
-    const all = [...this.#held.values()];
+  /** Closes every session (deregisters the devices) and stops every status report. */
+  async closeAll(): Promise<void> {
+    const all = [...this.#held.values()].map((h) => h.session);
     this.#held.clear();
-    await Promise.all(all.map((h) => h.session.close(reason)));
+    for (const s of this.#draining) all.push(s);
+    this.#draining.clear();
+    await Promise.all(all.map((s) => s.close(GATEWAY_CLOSED)));
   }
 }

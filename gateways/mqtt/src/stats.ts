@@ -8,7 +8,7 @@ export interface GatewayStats {
   delivered: number;
   /** Messages the gateway sent to devices. */
   sentToDevices: number;
-  /** Refusals by reason: `auth`, `client-id`, `credential-limit`, `spoof`, `oversize`, `unknown-topic`, `bad-json`, `bad-payload`, `malformed`, `rate`, `conflated`, `bus-pressure`, `bus-pressure-gone`, `outbox-full`, `slow-subscriber`. */
+  /** Refusals by reason: `auth`, `client-id`, `credential-limit`, `spoof`, `oversize`, `unknown-topic`, `bad-json`, `bad-payload`, `malformed`, `rate`, `conflated`, `bus-pressure`, `bus-pressure-gone`, `outbox-full`, `report-dropped`, `slow-subscriber`. */
   refused: Record<string, number>;
   /** Times a client's publish (and with it the reading of its socket) was held for back-pressure. */
   paused: number;

@@ -160,6 +160,33 @@ describe("MqttGateway back-pressure (real sockets)", () => {
     assert.equal(gw.stats().held, 0);
   });
 
+  it("still reports a PUBACKed status once the Bus takes it, though its device has left", async () => {
+    await start({ busRetryMs: 20, statusRetryMs: 20, busRequestTimeoutMs: 300 });
+    const seen: string[] = [];
+    const sub = inner.subscribe(subjectPatterns.taskStatus, {
+      callback: (_e, m) => {
+        seen.push(m.subject);
+        m.respond(encodeEnvelope(wrap("swarmlink.v1.TaskInfo", { id: "t9" }, { source: "test" })));
+      },
+    });
+    const d = await connectDevice(gw.port, "amr-13", { serve: false });
+    rb.refusing = true;
+    await d.client.publishAsync(
+      mqttTopics.taskStatus("amr-13", "t9"),
+      JSON.stringify({ state: "succeeded" }),
+      {
+        qos: 1,
+      },
+    ); // PUBACKed: the outbox has room
+    await d.close();
+    await waitUntil(() => gw.stats().connected === 0, 5000, "the device gone");
+    await sleep(100);
+    rb.refusing = false;
+    await waitUntil(() => seen.length === 1, 5000, "the status on the Bus");
+    assert.equal(gw.stats().refused["report-dropped"], undefined);
+    sub.unsubscribe();
+  });
+
   it("conflates a telemetry flood while the Bus refuses and delivers the newest value", async () => {
     await start({ ratePerSec: 1_000_000, burst: 100_000, busRetryMs: 20 });
     const got: number[] = [];
