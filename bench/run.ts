@@ -12,6 +12,9 @@ import {
   auctionSuite,
   dispatchSuite,
   failoverSuite,
+  mqttCommandSuite,
+  mqttConnectionsSuite,
+  mqttThroughputSuite,
   registrySuite,
   storeSuite,
 } from "./suites/packages.js";
@@ -27,6 +30,9 @@ const SUITES: Suite[] = [
   allocationSuite,
   dispatchSuite,
   failoverSuite,
+  mqttThroughputSuite,
+  mqttCommandSuite,
+  mqttConnectionsSuite,
 ];
 
 async function main(): Promise<number> {

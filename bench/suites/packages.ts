@@ -1,3 +1,6 @@
+import { run as mqttCommand } from "../../gateways/mqtt/bench/command-rtt.bench.js";
+import { run as mqttConnections } from "../../gateways/mqtt/bench/connections.bench.js";
+import { run as mqttThroughput } from "../../gateways/mqtt/bench/throughput.bench.js";
 import { run as allocation } from "../../packages/core/bench/allocation.bench.js";
 import { run as auction } from "../../packages/core/bench/auction.bench.js";
 import { run as dispatch } from "../../packages/core/bench/dispatch.bench.js";
@@ -44,4 +47,24 @@ export const failoverSuite: Suite = {
   description:
     "SIGKILL of the leader among 3 node processes (NATS + Redis, 1 s lease): to new leader, to first award",
   run: (progress) => failover(progress),
+};
+
+export const mqttThroughputSuite: Suite = {
+  name: "mqtt-throughput",
+  description:
+    "device → MQTT gateway → Bus subscriber msg/s, QoS 0 and 1, against plain aedes pub→sub and Mosquitto",
+  run: (progress) => mqttThroughput(progress),
+};
+
+export const mqttCommandSuite: Suite = {
+  name: "mqtt-command",
+  description: "command round trip swarm → device → reply over QoS 1 (listener, bridge) against raw mqtt.js",
+  run: (progress) => mqttCommand(progress),
+};
+
+export const mqttConnectionsSuite: Suite = {
+  name: "mqtt-connections",
+  description:
+    "10,000 idle device connections: connect time and RSS per connection, gateway vs aedes vs Mosquitto",
+  run: (progress) => mqttConnections(progress),
 };
