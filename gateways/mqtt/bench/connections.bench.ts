@@ -70,23 +70,23 @@ interface Figure {
   kibPerConnection: number;
 }
 
+/** Connects `n` devices to `port` and reads the server's RSS (KiB) before and after. */
+async function measureServer(port: number, n: number, rss: () => Promise<number>): Promise<Figure> {
+  const before = await rss();
+  const { sockets, ms } = await connectAll(port, n);
+  const after = await rss();
+  await closeAll(sockets);
+  return { connections: sockets.length, connectMs: ms, kibPerConnection: (after - before) / sockets.length };
+}
+
 async function childServer(kind: "gateway" | "aedes", n: number): Promise<Figure> {
   const server = benchChild("./server.ts", [kind]);
   try {
     const port = Number((await server.line(20_000)).split(" ")[1]);
-    const rss = async () => {
+    return await measureServer(port, n, async () => {
       server.proc.stdin?.write("rss\n");
       return Number((await server.line(20_000)).split(" ")[1]);
-    };
-    const before = await rss();
-    const { sockets, ms } = await connectAll(port, n);
-    const after = await rss();
-    await closeAll(sockets);
-    return {
-      connections: sockets.length,
-      connectMs: ms,
-      kibPerConnection: (after - before) / sockets.length,
-    };
+    });
   } finally {
     await server.stop();
   }
@@ -95,16 +95,10 @@ async function childServer(kind: "gateway" | "aedes", n: number): Promise<Figure
 async function mosquitto(n: number): Promise<Figure> {
   const broker = await startMosquitto({ config: `${MOSQUITTO_CONFIG}\nmax_connections -1` });
   try {
-    const before = rssKiB(broker.pid);
-    const { sockets, ms } = await connectAll(broker.port, n);
-    await new Promise((r) => setTimeout(r, 200));
-    const after = rssKiB(broker.pid);
-    await closeAll(sockets);
-    return {
-      connections: sockets.length,
-      connectMs: ms,
-      kibPerConnection: (after - before) / sockets.length,
-    };
+    return await measureServer(broker.port, n, async () => {
+      await new Promise((r) => setTimeout(r, 200)); // C, no GC: let it settle
+      return rssKiB(broker.pid);
+    });
   } finally {
     await broker.stop();
   }

@@ -129,9 +129,11 @@ async function measure(target: Target, qos: 0 | 1, name: string): Promise<Figure
         wake = r;
       });
       const handled0 = target.handled?.() ?? 0;
+      let handled = handled0;
       let handledAt = 0;
       const poll = setInterval(() => {
-        if (handledAt === 0 && (target.handled?.() ?? 0) - handled0 >= total) handledAt = performance.now();
+        const h = target.handled?.() ?? 0;
+        if (h !== handled) [handled, handledAt] = [h, performance.now()];
       }, 2);
       const t0 = performance.now();
       pub.proc.stdin?.write("go\n");
@@ -140,7 +142,7 @@ async function measure(target: Target, qos: 0 | 1, name: string): Promise<Figure
       await Promise.race([all, new Promise((r) => setTimeout(r, 2000))]); // QoS 0 may lose some
       clearInterval(poll);
       if (round === "measured") {
-        const ingest = handledAt > 0 ? total / ((handledAt - t0) / 1000) : undefined;
+        const ingest = handledAt > 0 ? (handled - handled0) / ((handledAt - t0) / 1000) : undefined;
         result = { rate: received / ((last - t0) / 1000), lost: total - received, ingest };
       }
     }
