@@ -1,7 +1,7 @@
 import type { Task } from "@swarmlink/protocol";
 import { assign, emit, setup } from "xstate";
 import type { SwarmEffect, SwarmEvent } from "../events.js";
-import { completeTask, failTask, taskActions } from "./effects.js";
+import { taskActions, taskStates } from "./effects.js";
 import { defaultExecute } from "./execute.js";
 import { DEFAULT_BID_TIMEOUT_MS } from "./worker.js";
 
@@ -121,27 +121,7 @@ export const batteryAware = setup({
             "swarm.task.awarded": { target: "executing", actions: ["take", "accept"] },
           },
         },
-        executing: {
-          invoke: {
-            id: "execute",
-            src: "execute",
-            input: ({ context }) => ({ task: context.task as Task }),
-            onDone: { target: "reporting", actions: ["drain", "report", ...completeTask<BatteryContext>()] },
-            onError: { target: "reporting", actions: ["drain", "report", ...failTask<BatteryContext>()] },
-          },
-          on: {
-            "swarm.task.awarded": { actions: "refuse" },
-            "swarm.task.cancelled": { guard: "isOurs", target: "idle" },
-            "swarm.restored": "idle",
-          },
-        },
-        reporting: {
-          on: {
-            "swarm.task.awarded": { actions: "refuse" },
-            "swarm.task.reported": { guard: "isOurs", target: "idle" },
-            "swarm.restored": "idle",
-          },
-        },
+        ...taskStates<BatteryContext, "drain" | "report">("#batteryAware.active.idle", ["drain", "report"]),
       },
     },
     charging: {

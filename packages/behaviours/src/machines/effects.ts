@@ -82,3 +82,39 @@ export const publishPose = <TContext extends { position: Point; poseStream: stri
     value: { x: context.position.x, y: context.position.y },
     conflate: true,
   }));
+
+/**
+ * The `executing` → `reporting` states of a task-taking machine, as `worker` has them: the `execute`
+ * actor, `swarm.complete` / `swarm.fail`, another award refused, back to `done` (a state id such as
+ * `#patrol.patrolling`) when the report went out, the task was cancelled, or the actor was restored.
+ * Uses the `refuse` action and the `isOurs` guard of the machine.
+ */
+export function taskStates<TContext extends TaskSlot, TAction extends string = never>(
+  done: string,
+  /** Named actions of the machine run before the outcome's own when `execute` settles. */
+  settled: readonly TAction[] = [],
+) {
+  return {
+    executing: {
+      invoke: {
+        id: "execute",
+        src: "execute",
+        input: ({ context }: { context: TContext }) => ({ task: context.task as Task }),
+        onDone: { target: "reporting", actions: [...settled, ...completeTask<TContext>()] },
+        onError: { target: "reporting", actions: [...settled, ...failTask<TContext>()] },
+      },
+      on: {
+        "swarm.task.awarded": { actions: "refuse" },
+        "swarm.task.cancelled": { guard: "isOurs", target: done },
+        "swarm.restored": done,
+      },
+    },
+    reporting: {
+      on: {
+        "swarm.task.awarded": { actions: "refuse" },
+        "swarm.task.reported": { guard: "isOurs", target: done },
+        "swarm.restored": done,
+      },
+    },
+  } as const;
+}

@@ -1,7 +1,7 @@
 import type { Task } from "@swarmlink/protocol";
 import { setup } from "xstate";
 import type { SwarmEffect, SwarmEvent } from "../events.js";
-import { completeTask, failTask, taskActions } from "./effects.js";
+import { taskActions, taskStates } from "./effects.js";
 import { defaultExecute } from "./execute.js";
 
 /** How long `worker` waits in `bidding` for an award, in ms. */
@@ -76,26 +76,6 @@ export const worker = setup({
         "swarm.task.awarded": { target: "executing", actions: ["take", "accept"] },
       },
     },
-    executing: {
-      invoke: {
-        id: "execute",
-        src: "execute",
-        input: ({ context }) => ({ task: context.task as Task }),
-        onDone: { target: "reporting", actions: completeTask<WorkerContext>() },
-        onError: { target: "reporting", actions: failTask<WorkerContext>() },
-      },
-      on: {
-        "swarm.task.awarded": { actions: "refuse" },
-        "swarm.task.cancelled": { guard: "isOurs", target: "idle" },
-        "swarm.restored": "idle",
-      },
-    },
-    reporting: {
-      on: {
-        "swarm.task.awarded": { actions: "refuse" },
-        "swarm.task.reported": { guard: "isOurs", target: "idle" },
-        "swarm.restored": "idle",
-      },
-    },
+    ...taskStates<WorkerContext>("#worker.idle"),
   },
 });
