@@ -67,6 +67,47 @@ describe("examples/firmware-sim against the listener and a swarm node (memory Bu
     await waitUntil(() => node.registry.directory.get("sim-1")?.status === "offline", 5000, "sim-1 offline");
   });
 
+  it("the robots bid on an auctioned task and the nearest one runs it", async () => {
+    const fleet = await startFleet({
+      url: `mqtt://127.0.0.1:${gw.port}`,
+      robots: 3,
+      prefix: "bid",
+      workMs: 20,
+    });
+    try {
+      const ids = ["bid-1", "bid-2", "bid-3"]; // at x = 0, 5, 10
+      await waitUntil(
+        () => ids.every((id) => node.registry.directory.get(id)?.status === "online"),
+        5000,
+        "3 robots online",
+      );
+      const tasks = new TaskClient({ bus });
+      const { id } = await tasks.submit({
+        kind: "lift",
+        capabilities: ["lift"],
+        strategy: "auction",
+        position: { x: 9, y: 0 },
+        idempotencyKey: "bid-task-1",
+      });
+      let info: Awaited<ReturnType<TaskClient["get"]>> | undefined;
+      await waitUntil(
+        async () => {
+          info = await tasks.get(id).catch(() => undefined);
+          return info?.state === TaskState.TASK_STATE_SUCCEEDED;
+        },
+        10_000,
+        "the auctioned task succeeded",
+      );
+      assert.equal(info?.assignee, "bid-3", "the nearest robot won");
+      assert.ok(
+        fleet.robots.every((r) => r.counts.bids >= 1),
+        "every robot bid",
+      );
+    } finally {
+      await fleet.stop();
+    }
+  });
+
   it("a robot whose socket dies reconnects with the same client id and is online again", async () => {
     const fleet = await startFleet({ url: `mqtt://127.0.0.1:${gw.port}`, robots: 1, prefix: "re" });
     try {
