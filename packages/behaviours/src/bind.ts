@@ -60,7 +60,7 @@ export async function bindBehaviour<TMachine extends AnyStateMachine>(
   const restored = saved !== undefined && actor !== undefined;
   const live: AnyMachineActor = actor ?? createActor(logic, { input: o.input, clock: o.clock });
   const send = (e: SwarmEvent) => live.send(e);
-  const tasks = new TaskBridge(agent, o.capabilities, send);
+  const tasks = new TaskBridge(agent, o.capabilities, send, o.onError, o.clock);
   const replies = new Map<string, unknown>();
   const saver = o.store
     ? new SnapshotSaver(

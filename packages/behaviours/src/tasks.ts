@@ -1,6 +1,16 @@
-import { ERROR_CODES, type ErrorCode, SwarmError, type Task } from "@swarmlink/protocol";
+import {
+  type Clock,
+  ERROR_CODES,
+  type ErrorCode,
+  SwarmError,
+  type Task,
+  type TimerHandle,
+} from "@swarmlink/protocol";
 import type { Agent, TaskContext } from "@swarmlink/sdk";
 import type { SwarmEffect, SwarmEvent } from "./events.js";
+
+/** Longest a task's result waits for the registry to take the credits its end made the machine change, in ms. */
+export const CREDITS_WAIT_MS = 2000;
 
 interface Job {
   accepted: boolean;
@@ -24,11 +34,28 @@ export class TaskBridge {
   #offHandlers: (() => void)[] = [];
   readonly #offBids: (() => void)[] = [];
   #accepting = false;
+  /** The agent's credits when bound: what `swarm.accepting` true gives back. */
+  readonly #credits: number;
+  /** Whether the machine dropped the agent's credits to 0 (`swarm.accepting` false). */
+  #dropped = false;
+  /** The registry's copy of the last credits change, until it lands. */
+  #crediting: Promise<void> | undefined;
+  readonly #onError: (err: SwarmError) => void;
+  readonly #clock: Clock;
 
-  constructor(agent: Agent, capabilities: string[], send: (e: SwarmEvent) => void) {
+  constructor(
+    agent: Agent,
+    capabilities: string[],
+    send: (e: SwarmEvent) => void,
+    onError: (err: SwarmError) => void,
+    clock: Clock,
+  ) {
+    this.#clock = clock;
     this.#agent = agent;
     this.#capabilities = capabilities;
     this.#send = send;
+    this.#credits = agent.credits;
+    this.#onError = onError;
   }
 
   /** Whether awards are taken and bids made (false: "credits dropped"). */
@@ -81,6 +108,8 @@ export class TaskBridge {
         this.#jobs.get(e.taskId)?.reject(new SwarmError(codeOf(e.code), e.message, { taskId: e.taskId }));
         return true;
       case "swarm.accepting":
+        // credits first: the handlers registered again take the agent's credits as their bound
+        void this.#setCredits(!e.accepting);
         this.setAccepting(e.accepting);
         return true;
       default:
@@ -88,12 +117,48 @@ export class TaskBridge {
     }
   }
 
-  /** Unregisters everything and fails the running handlers with `E_CLOSED`. */
+  /**
+   * Unregisters everything, fails the running handlers with `E_CLOSED`, gives the agent its credits
+   * back (at once in the agent; the registry's copy follows, never waited for: it may be unreachable).
+   */
   close(): void {
     this.setAccepting(false);
     for (const off of this.#offBids.splice(0)) off();
     for (const [taskId, j] of this.#jobs)
       j.reject(new SwarmError("E_CLOSED", "behaviour stopped", { taskId }));
+    void this.#setCredits(false);
+  }
+
+  /**
+   * Drops the agent's credits to 0 (`drop`) or gives back those it had when bound, in the agent
+   * and in the registry (a re-registration), so the dispatcher stops or starts choosing it.
+   */
+  async #setCredits(drop: boolean): Promise<void> {
+    if (drop === this.#dropped) return;
+    this.#dropped = drop;
+    const p = this.#agent
+      .setCredits(drop ? 0 : this.#credits)
+      .catch((err) =>
+        this.#onError(
+          new SwarmError("E_UNAVAILABLE", "could not change the agent's credits", { drop }, { cause: err }),
+        ),
+      );
+    this.#crediting = p;
+    await p;
+    if (this.#crediting === p) this.#crediting = undefined;
+  }
+
+  /**
+   * Waits (at most `CREDITS_WAIT_MS`) for the registry to hold a credits change the machine made
+   * while reacting to a task's end, so that the dispatcher, freeing the task's credit on its result,
+   * already sees the agent's new credits (a charging agent is never chosen again).
+   */
+  async #creditsLanded(): Promise<void> {
+    const p = this.#crediting;
+    if (!p) return;
+    let timer: TimerHandle | undefined;
+    await Promise.race([p, new Promise<void>((r) => (timer = this.#clock.setTimeout(r, CREDITS_WAIT_MS)))]);
+    if (timer !== undefined) this.#clock.clearTimeout(timer);
   }
 
   #price(task: Task): number | undefined {
@@ -146,6 +211,7 @@ export class TaskBridge {
       ctx.signal.removeEventListener("abort", onAbort);
       if (this.#jobs.get(taskId) === job) this.#jobs.delete(taskId);
       this.#send({ type: "swarm.task.reported", taskId });
+      await this.#creditsLanded();
     }
   }
 }

@@ -131,6 +131,40 @@ export class Agent {
     return this.#session.reregistrations;
   }
 
+  /** Most tasks it runs at once (its descriptor's credits). */
+  get credits(): number {
+    return this.#tasks.credits;
+  }
+
+  /**
+   * Changes the agent's credits: at once for its own award checks and bids (0: every award is
+   * REJECTED `E_OVERFLOW`, no bids; running tasks go on), then in the registry by registering again
+   * (a new epoch) with the new credits, so the dispatcher stops (or starts again) choosing it.
+   * Resolves once the registry has them; `signal` stops the wait, not the registration (retried
+   * every `retryMs` until it succeeds or the agent closes).
+   * @throws SwarmError `E_CONFIG` naming `credits` for a value that is not a whole number ≥ 0.
+   *
+   * @example
+   * ```ts
+   * await agent.setCredits(0); // charging: no awards
+   * await agent.setCredits(2); // back to work
+   * ```
+   */
+  async setCredits(credits: number, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    if (!Number.isSafeInteger(credits) || credits < 0)
+      throw new SwarmError("E_CONFIG", "credits must be a whole number ≥ 0", { field: "credits" });
+    opts.signal?.throwIfAborted();
+    this.#tasks.credits = credits;
+    const registered = this.#session.update({ credits });
+    const signal = opts.signal;
+    if (!signal) return registered;
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      void registered.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+  }
+
   /** Tasks running now. */
   get inFlight(): number {
     return this.#tasks.inFlight;

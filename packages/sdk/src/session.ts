@@ -33,6 +33,9 @@ export class Session {
   #timer: TimerHandle | undefined;
   #registering: Promise<void> | undefined;
   #closed = false;
+  /** Descriptor changes made, and the count of them the last successful registration carried. */
+  #changes = 0;
+  #registeredChanges = 0;
 
   constructor(
     bus: Bus,
@@ -86,6 +89,19 @@ export class Session {
     });
   }
 
+  /**
+   * Applies `changes` to the descriptor and registers again (a new epoch) with them; resolves once
+   * a registration carrying them succeeded, or the session closed. Registration retries as `reregister`.
+   */
+  async update(changes: Partial<DescriptorInit>): Promise<void> {
+    Object.assign(this.#descriptor, changes);
+    const change = ++this.#changes;
+    while (!this.#closed && this.#registeredChanges < change) {
+      if (!this.#registering) this.reregister();
+      await this.#registering;
+    }
+  }
+
   /** Stops heartbeating and leaves the swarm (best effort: an unreachable registry marks it offline later). */
   async close(reason = "deregistered"): Promise<void> {
     if (this.#closed) return;
@@ -107,12 +123,14 @@ export class Session {
   }
 
   async #register(): Promise<void> {
+    const changes = this.#changes;
     const p = await registerAgent(this.#bus, this.#descriptor, {
       clock: this.#clock,
       timeout: this.#o.requestTimeoutMs,
     });
     this.epoch = p.epoch;
     this.seq = 0;
+    this.#registeredChanges = Math.max(this.#registeredChanges, changes);
   }
 
   #tick = (): void => {

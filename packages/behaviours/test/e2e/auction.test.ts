@@ -80,7 +80,7 @@ describe("two workers and a batteryAware agent sharing auctioned tasks (embedded
             kind: "haul",
             capabilities: ["haul"],
             strategy: "auction",
-            maxAttempts: 10,
+            maxAttempts: 1,
           })
         ).id,
       );
@@ -96,6 +96,11 @@ describe("two workers and a batteryAware agent sharing auctioned tasks (embedded
     assert.ok(byBattery >= 1, `the cheap batteryAware agent won auctions (${ran.join(",")})`);
     assert.ok(bat.b.actor.getSnapshot().matches("charging"), "it charges below the threshold");
     assert.equal(bat.b.accepting, false, "its credits are dropped while charging");
+    assert.equal(bat.agent.credits, 0);
+    const listed = await swarm.agents.query({ capabilities: ["haul"] });
+    const b1 = listed.find((a) => a.descriptor?.id === "b1");
+    assert.ok(b1, "b1 is listed");
+    assert.equal(b1.descriptor?.credits ?? 0, 0, "in the registry too");
     const ranBefore = byBattery;
     // More tasks while it charges: the workers take them all.
     const more: string[] = [];
@@ -106,7 +111,7 @@ describe("two workers and a batteryAware agent sharing auctioned tasks (embedded
             kind: "haul",
             capabilities: ["haul"],
             strategy: "auction",
-            maxAttempts: 10,
+            maxAttempts: 1,
           })
         ).id,
       );
@@ -119,6 +124,11 @@ describe("two workers and a batteryAware agent sharing auctioned tasks (embedded
       "the tasks submitted while charging to succeed",
     );
     assert.equal(ran.filter((r) => r === "b1").length, ranBefore, "no task ran on the charging agent");
+    assert.deepEqual(
+      [...bat.agent.refusedAwards],
+      [],
+      "the dispatcher never awarded the charging agent a task (every task succeeded at its first attempt)",
+    );
 
     // Restart: stop the binding and the agent, bind again from the Store.
     const before = bat.b.actor.getSnapshot();

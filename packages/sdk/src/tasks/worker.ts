@@ -47,7 +47,7 @@ export class TaskWorker {
   /** Awards refused, by code (E_FENCED, E_OVERFLOW, E_UNSUPPORTED, E_CLOSED…). */
   readonly refused = new Map<string, number>();
   readonly #d: ReportDeps;
-  readonly #credits: number;
+  #credits: number;
   readonly #handlers = new Map<string, Registered>();
   readonly #bidders = new Map<string, BidFn>();
   readonly #seen: RecentMap<true>;
@@ -65,6 +65,15 @@ export class TaskWorker {
     this.#credits = credits;
     this.#seen = new RecentMap(recentIds);
     this.#malformed = malformed;
+  }
+
+  /** Most tasks at once; lowering it never aborts a running one, it only refuses new awards and bids. */
+  get credits(): number {
+    return this.#credits;
+  }
+
+  set credits(n: number) {
+    this.#credits = n;
   }
 
   get inFlight(): number {
@@ -92,7 +101,7 @@ export class TaskWorker {
     );
   }
 
-  on(capability: string, handler: TaskHandler, credits = this.#credits): () => void {
+  on(capability: string, handler: TaskHandler, credits = Math.max(1, this.#credits)): () => void {
     validateId("capability", capability);
     if (typeof handler !== "function")
       throw new SwarmError("E_INVALID", "handler must be a function", { field: "handler" });

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { SwarmNode } from "@swarmlink/core";
 import {
   CommandReceiptState,
   CommandStatus,
@@ -13,33 +12,23 @@ import {
   unwrapAs,
   wrap,
 } from "@swarmlink/protocol";
-import { MemoryStore } from "@swarmlink/store";
-import { MemoryBus } from "@swarmlink/transport";
+import type { MemoryBus } from "@swarmlink/transport";
 import { connect, type Swarm } from "../../src/mod.js";
-import { sleep, waitUntil } from "../helpers.js";
+import { embeddedSwarm, sleep, waitUntil } from "../helpers.js";
 
 const json = (b: Uint8Array | null | undefined) =>
   JSON.parse(new TextDecoder().decode(b ?? new Uint8Array()));
 
 describe("the SDK against an embedded SwarmNode (memory Bus and Store)", () => {
+  let env: Awaited<ReturnType<typeof embeddedSwarm>>;
   let bus: MemoryBus;
-  let store: MemoryStore;
-  let node: SwarmNode;
   let swarm: Swarm;
 
   beforeEach(async () => {
-    bus = new MemoryBus();
-    store = new MemoryStore();
-    node = await SwarmNode.start({ bus, store, nodeId: "n1", leaseMs: 600, renewMs: 150 });
-    await waitUntil(() => node.leadership.isLeader, 5000, "the node to lead");
-    swarm = await connect({ bus, store, name: "tester" });
+    env = await embeddedSwarm();
+    ({ bus, swarm } = env);
   });
-  afterEach(async () => {
-    await swarm.close();
-    await node.stop();
-    await store.close();
-    await bus.close();
-  });
+  afterEach(() => env.stop());
 
   it("registers an agent, which the registry lists online, and deregisters it on close", async () => {
     const agent = await swarm.agent({
