@@ -6,6 +6,7 @@ import { type Bus, NatsBus } from "@swarmlink/transport";
 import { DEFAULT_HTTP_PORT } from "./config.js";
 import { UsageError } from "./errors.js";
 import { httpApi } from "./remote-http.js";
+import { rememberedServer } from "./server-file.js";
 
 /** A running swarm, reached over its node's HTTP control API or over NATS. */
 export interface Remote extends OperatorApi {
@@ -17,9 +18,12 @@ export interface Remote extends OperatorApi {
   close(): Promise<void>;
 }
 
-/** The swarm of `--server`, `SWARM_SERVER`, else the embedded node on this machine. */
-export const defaultServer = (env: NodeJS.ProcessEnv) =>
-  env.SWARM_SERVER || `http://127.0.0.1:${DEFAULT_HTTP_PORT}`;
+/**
+ * The swarm when no `--server` is given: `SWARM_SERVER`, else the node that `swarm up` / `swarm
+ * demo` on this machine said it serves (it may have moved off the default port), else the default.
+ */
+export const defaultServer = async (env: NodeJS.ProcessEnv): Promise<string> =>
+  env.SWARM_SERVER || (await rememberedServer()) || `http://127.0.0.1:${DEFAULT_HTTP_PORT}`;
 
 /**
  * Connects to the swarm at `server`: `http://…` (a node's control API) or `nats://…` (the Bus

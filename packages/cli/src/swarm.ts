@@ -2,7 +2,8 @@ import { type NodeHttp, SwarmNode, serveHttp } from "@swarmlink/core";
 import { MqttGateway } from "@swarmlink/gateway-mqtt";
 import { MemoryStore, NatsKvStore, RedisStore, type Store } from "@swarmlink/store";
 import { type Bus, MemoryBus, NatsBus } from "@swarmlink/transport";
-import { AUTO_PORT, type UpConfig } from "./config.js";
+import { AUTO_PORT, DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT, type UpConfig } from "./config.js";
+import { forgetServer, rememberServer } from "./server-file.js";
 
 /** A running node with its listeners; `stop()` drains it all, once. */
 export interface RunningSwarm {
@@ -23,6 +24,8 @@ export interface Endpoints {
   http: string | null;
   mqtt: string | null;
   metrics: string | null;
+  /** Default ports that were taken, and the free ones used instead. */
+  notices: string[];
 }
 
 const servers = (nats: string) => nats.split(",").map((s) => s.trim());
@@ -56,16 +59,26 @@ export async function startSwarm(cfg: UpConfig): Promise<RunningSwarm> {
       ...lease,
     });
     undo.push(() => node.stop());
+    const notices: string[] = [];
     let gateway: MqttGateway | undefined;
     if (cfg.mqttPort !== 0) {
-      gateway = await MqttGateway.start({ bus, port: bindPort(cfg.mqttPort), host: cfg.host });
+      gateway = await onDefaultPort(cfg.mqttPort, DEFAULT_MQTT_PORT, "MQTT", notices, (port) =>
+        MqttGateway.start({ bus, port, host: cfg.host }),
+      );
       undo.push(() => gateway!.close());
     }
     const http =
       cfg.httpPort === 0
         ? undefined
-        : await serveHttp(node, { port: bindPort(cfg.httpPort), host: cfg.host });
-    if (http) undo.push(() => http.close());
+        : await onDefaultPort(cfg.httpPort, DEFAULT_HTTP_PORT, "HTTP", notices, (port) =>
+            serveHttp(node, { port, host: cfg.host }),
+          );
+    if (http) {
+      undo.push(() => http.close());
+      // Operator commands on this machine find this node without --server (see remote.ts).
+      await rememberServer(http.url);
+      undo.push(() => forgetServer(http.url));
+    }
     const endpoints: Endpoints = {
       nodeId: node.nodeId,
       bus: cfg.nats ? `NATS ${cfg.nats}` : "embedded (memory)",
@@ -73,6 +86,7 @@ export async function startSwarm(cfg: UpConfig): Promise<RunningSwarm> {
       http: http?.url ?? null,
       mqtt: gateway ? `mqtt://${cfg.host}:${gateway.port}` : null,
       metrics: http ? `${http.url}/metrics` : null,
+      notices,
     };
     return { node, bus, store, gateway, http, endpoints, stop };
   } catch (err) {
@@ -83,3 +97,30 @@ export async function startSwarm(cfg: UpConfig): Promise<RunningSwarm> {
 
 /** The port to listen on: `auto` (AUTO_PORT) lets the kernel choose. */
 const bindPort = (p: number) => (p === AUTO_PORT ? 0 : p);
+
+/**
+ * Listens on `port`; when that is the default and something else holds it (a system Mosquitto on
+ * 1883, say), on any free port instead, with a notice. A port asked for explicitly must be free.
+ */
+async function onDefaultPort<T>(
+  port: number,
+  fallbackFrom: number,
+  what: string,
+  notices: string[],
+  listen: (port: number) => Promise<T>,
+): Promise<T> {
+  try {
+    return await listen(bindPort(port));
+  } catch (err) {
+    if (port !== fallbackFrom || !addressInUse(err)) throw err;
+    notices.push(`${what} port ${port} is taken; listening on a free port instead`);
+    return listen(0);
+  }
+}
+
+function addressInUse(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if ((e as NodeJS.ErrnoException).code === "EADDRINUSE" || e.message.includes("EADDRINUSE")) return true;
+  }
+  return false;
+}

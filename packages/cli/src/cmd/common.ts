@@ -16,7 +16,7 @@ export async function withRemote<T>(
   io: Io,
   fn: (r: Remote) => Promise<T>,
 ): Promise<T> {
-  const remote = await connectRemote(command, flags.server ?? defaultServer(io.env), {
+  const remote = await connectRemote(command, flags.server ?? (await defaultServer(io.env)), {
     store: flags.store ?? io.env.SWARM_STORE,
     timeoutMs: intArg(command, "--timeout-ms", flags["timeout-ms"], 1),
   });

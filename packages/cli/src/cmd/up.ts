@@ -33,6 +33,7 @@ export function printEndpoints(swarm: RunningSwarm, asJson: boolean, io: Io): vo
   if (e.http)
     rows.push(["metrics", e.metrics ?? ""], ["control API", `${e.http}/v1/…  (swarm --server ${e.http})`]);
   io.out(`swarm node up\n\n${table(["endpoint", "address"], rows)}\n`);
+  for (const n of e.notices) io.out(`note: ${n}\n`);
 }
 
 /** Resolves once the swarm is drained after SIGINT or SIGTERM; a second signal exits at once. */

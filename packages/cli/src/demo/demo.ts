@@ -87,8 +87,12 @@ async function startFleet(swarm: RunningSwarm, robots: number, bots: number, lin
 
 function tryNext(swarm: RunningSwarm): string {
   const http = swarm.endpoints.http;
+  // Commands on this machine find this node by itself (swarm up leaves its address in a file);
+  // the variable is for other shells and machines.
   const server =
-    http && http !== `http://127.0.0.1:${DEFAULT_HTTP_PORT}` ? `  export SWARM_SERVER=${http}\n` : "";
+    http && http !== `http://127.0.0.1:${DEFAULT_HTTP_PORT}`
+      ? `  export SWARM_SERVER=${http}   (optional)\n`
+      : "";
   return `
 Try next, in another terminal (Ctrl-C here stops the demo):
 ${server}  npx swarm agents                  the fleet: firmware robots (MQTT) and SDK bots
