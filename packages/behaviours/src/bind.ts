@@ -147,8 +147,12 @@ function createRestoring(
 ): AnyMachineActor | undefined {
   if (saved === undefined) return undefined;
   try {
+    if (typeof saved !== "object" || saved === null) throw new TypeError("the snapshot is not an object");
     const actor = createActor(machine, { snapshot: saved as never, input: o.input, clock: o.clock });
-    actor.getSnapshot();
+    // XState does not throw here: a snapshot it cannot restore (a state the machine no longer has)
+    // becomes an actor in error, which would fail at start
+    const s = actor.getSnapshot();
+    if (s.status === "error") throw s.error;
     return actor;
   } catch (err) {
     o.onError(

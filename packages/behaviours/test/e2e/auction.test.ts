@@ -1,19 +1,10 @@
 import assert from "node:assert/strict";
-import { SwarmNode } from "@swarmlink/core";
 import { TaskState } from "@swarmlink/protocol";
-import { connect, type Swarm } from "@swarmlink/sdk";
-import { MemoryStore } from "@swarmlink/store";
-import { MemoryBus } from "@swarmlink/transport";
+import type { Swarm } from "@swarmlink/sdk";
+import type { MemoryStore } from "@swarmlink/store";
 import { fromPromise } from "xstate";
 import { type BoundBehaviour, batteryAware, bindBehaviour, worker } from "../../src/mod.js";
-
-async function waitUntil(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { embeddedSwarm, waitUntil } from "../helpers.js";
 
 const work = (ran: string[], id: string) =>
   fromPromise<unknown, { task: { id: string } }>(async ({ input }) => {
@@ -23,26 +14,16 @@ const work = (ran: string[], id: string) =>
   });
 
 describe("two workers and a batteryAware agent sharing auctioned tasks (embedded SwarmNode)", () => {
-  let bus: MemoryBus;
+  let env: Awaited<ReturnType<typeof embeddedSwarm>>;
   let store: MemoryStore;
-  let node: SwarmNode;
   let swarm: Swarm;
-  const bound: BoundBehaviour<never>[] = [];
+  let bound: BoundBehaviour<never>[];
 
   beforeEach(async () => {
-    bus = new MemoryBus();
-    store = new MemoryStore();
-    node = await SwarmNode.start({ bus, store, nodeId: "n1", leaseMs: 600, renewMs: 150 });
-    await waitUntil(() => node.leadership.isLeader, 5000, "the node to lead");
-    swarm = await connect({ bus, store, name: "e2e" });
+    env = await embeddedSwarm("e2e");
+    ({ store, swarm, bound } = env);
   });
-  afterEach(async () => {
-    await Promise.all(bound.splice(0).map((b) => b.stop()));
-    await swarm.close();
-    await node.stop();
-    await store.close();
-    await bus.close();
-  });
+  afterEach(() => env.stop());
 
   it("runs every task, the batteryAware agent charges below its threshold and takes none meanwhile, and a re-bound agent resumes its persisted state", async () => {
     const ran: string[] = [];

@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { SwarmNode } from "@swarmlink/core";
+import { connect } from "@swarmlink/sdk";
+import { MemoryStore } from "@swarmlink/store";
+import { MemoryBus } from "@swarmlink/transport";
+import type { BoundBehaviour } from "../src/mod.js";
+
+/** Polls `cond` every 10 ms until it holds; fails naming `what` after `ms`. */
+export async function waitUntil(
+  cond: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * An embedded SwarmNode (memory Bus and Store), leading, with a Swarm connected to it; `bound`
+ * collects bindings for `stop()`, which stops them and closes everything.
+ */
+export async function embeddedSwarm(name: string) {
+  const bus = new MemoryBus();
+  const store = new MemoryStore();
+  const node = await SwarmNode.start({ bus, store, nodeId: "n1", leaseMs: 600, renewMs: 150 });
+  await waitUntil(() => node.leadership.isLeader, 5000, "the node to lead");
+  const swarm = await connect({ bus, store, name });
+  const bound: BoundBehaviour<never>[] = [];
+  return {
+    bus,
+    store,
+    node,
+    swarm,
+    bound,
+    async stop() {
+      await Promise.all(bound.splice(0).map((b) => b.stop()));
+      await swarm.close();
+      await node.stop();
+      await store.close();
+      await bus.close();
+    },
+  };
+}
