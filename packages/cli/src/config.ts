@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
 import { intArg } from "./args.js";
 import { UsageError } from "./errors.js";
 
@@ -51,7 +52,7 @@ export const UP_OPTIONS = {
 
 /**
  * The configuration from, lowest first: defaults, the JSON file (`--config` or `SWARM_CONFIG`),
- * `SWARM_*` variables, flags. YAML files are not read.
+ * `SWARM_*` variables, flags. The file is YAML (`.yaml`, `.yml`) or JSON.
  *
  * @throws UsageError naming the flag, key or variable that is wrong.
  */
@@ -107,8 +108,7 @@ const num = (command: string, name: string, v: string) => (v === "auto" ? "auto"
 
 function readConfigFile(command: string, path: string | undefined): Record<string, unknown> {
   if (!path) return {};
-  if (/\.ya?ml$/i.test(path))
-    throw new UsageError("YAML config files are not supported yet: use JSON", command);
+  const yaml = /\.ya?ml$/i.test(path);
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -117,12 +117,15 @@ function readConfigFile(command: string, path: string | undefined): Record<strin
   }
   let v: unknown;
   try {
-    v = JSON.parse(text);
-  } catch {
-    throw new UsageError(`config file ${path} is not JSON`, command);
+    v = yaml ? parseYaml(text) : JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(
+      `config file ${path} is not ${yaml ? "YAML" : "JSON"}: ${(err as Error).message}`,
+      command,
+    );
   }
   if (typeof v !== "object" || v === null || Array.isArray(v))
-    throw new UsageError(`config file ${path} must hold a JSON object`, command);
+    throw new UsageError(`config file ${path} must hold a ${yaml ? "YAML mapping" : "JSON object"}`, command);
   const known = new Set<string>(FIELDS.map((f) => f.key));
   const unknown = Object.keys(v).filter((k) => !known.has(k));
   if (unknown.length)

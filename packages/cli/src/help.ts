@@ -51,7 +51,7 @@ SIGINT/SIGTERM, then drains (node, gateway, HTTP, Bus, Store).
   --node-id ID        this node's id (default node-<random>)  [SWARM_NODE_ID]
   --lease-ms N        coordinator lease (default 2000)  [SWARM_LEASE_MS]
   -c, --config FILE   JSON file with keys nodeId, nats, store, mqttPort, httpPort, host, leaseMs
-                      [SWARM_CONFIG]; YAML is not supported. Flags beat variables beat the file.
+                      [SWARM_CONFIG]; YAML or JSON. Flags beat variables beat the file.
   --json              print the endpoints as one JSON line once ready
   -h, --help
 
