@@ -71,7 +71,7 @@ export async function startSwarm(cfg: UpConfig): Promise<RunningSwarm> {
       cfg.httpPort === 0
         ? undefined
         : await onDefaultPort(cfg.httpPort, DEFAULT_HTTP_PORT, "HTTP", notices, (port) =>
-            serveHttp(node, { port, host: cfg.host }),
+            serveHttp(node, { port, host: cfg.host, status: () => pressure(gateway) }),
           );
     if (http) {
       undo.push(() => http.close());
@@ -93,6 +93,22 @@ export async function startSwarm(cfg: UpConfig): Promise<RunningSwarm> {
     await stop();
     throw err;
   }
+}
+
+/** What `swarm top` shows of back-pressure beside the node's own status. */
+function pressure(gateway: MqttGateway | undefined): Record<string, unknown> {
+  if (!gateway) return {};
+  const g = gateway.stats();
+  return {
+    gateway: {
+      connected: g.connected,
+      registered: g.registered,
+      held: g.held,
+      heldHighWater: g.heldHighWater,
+      rateFactor: g.rateFactor,
+      refused: g.refused,
+    },
+  };
 }
 
 /** The port to listen on: `auto` (AUTO_PORT) lets the kernel choose. */

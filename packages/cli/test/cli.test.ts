@@ -83,6 +83,17 @@ describe("the swarm binary", () => {
     const human = await swarm(["agents", ...server]);
     assert.match(human.stdout, /^ID\s+KIND\s+STATUS/);
 
+    // `swarm top` shows queues and the gateway's back-pressure beside the node's status.
+    const top = await swarmJson<{ gateway: { connected: number; held: number }; tasks: unknown }>([
+      "top",
+      "--once",
+      ...server,
+    ]);
+    assert.ok(top.gateway.connected >= 2, JSON.stringify(top.gateway));
+    assert.equal(typeof top.gateway.held, "number");
+    const topText = await swarm(["top", "--once", ...server]);
+    assert.match(topText.stdout, /^mqtt\s+devices \d+ \(registered \d+\)\s+PUBACKs held \d+/m);
+
     const missing = await swarm(["tasks", "show", "01JZZZZZZZZZZZZZZZZZZZZZZZ", ...server]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /E_NOT_FOUND/);

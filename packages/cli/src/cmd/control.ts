@@ -91,6 +91,14 @@ interface Status {
     retries?: number;
   };
   commands?: Record<string, unknown>;
+  gateway?: {
+    connected?: number;
+    registered?: number;
+    held?: number;
+    heldHighWater?: number;
+    rateFactor?: number;
+    refused?: Record<string, number>;
+  };
 }
 
 function render(url: string, s: Status, rate: number | undefined): string {
@@ -107,7 +115,12 @@ function render(url: string, s: Status, rate: number | undefined): string {
     `tasks      ${kv(s.tasks?.byState)}`,
     `finished   ${kv(s.tasks?.finished)}   ${rate === undefined ? "" : `${rate.toFixed(1)} tasks/s`}`,
     `dispatch   awards ${s.tasks?.awards ?? "-"}  retries ${s.tasks?.retries ?? "-"}`,
+    `queues     pending ${s.tasks?.byState?.QUEUED ?? 0}  awarded ${s.tasks?.byState?.AWARDED ?? 0}  running ${(s.tasks?.byState?.ACCEPTED ?? 0) + (s.tasks?.byState?.PROGRESS ?? 0)}`,
     `commands   ${kv(s.commands)}`,
+    s.gateway
+      ? `mqtt       devices ${s.gateway.connected ?? 0} (registered ${s.gateway.registered ?? 0})  PUBACKs held ${s.gateway.held ?? 0} (high ${s.gateway.heldHighWater ?? 0})  rate ×${(s.gateway.rateFactor ?? 1).toFixed(2)}`
+      : "mqtt       -",
+    s.gateway ? `drops      ${kv(s.gateway.refused)}` : "drops      -",
     "",
   ].join("\n");
 }

@@ -16,13 +16,21 @@ export interface NodeHttp {
  * (JSON: node, leadership, agents by state, tasks by state), and the JSON control routes of
  * `apiRoute` (agents, tasks, commands, leader) over the node's Bus and Store.
  */
-export async function serveHttp(node: SwarmNode, opts: { port: number; host?: string }): Promise<NodeHttp> {
+export async function serveHttp(
+  node: SwarmNode,
+  opts: {
+    port: number;
+    host?: string;
+    /** More for `/v1/status`, e.g. the gateways' back-pressure counters, merged in at each request. */
+    status?: () => Record<string, unknown>;
+  },
+): Promise<NodeHttp> {
   const api = operatorApi({ bus: node.bus, store: node.store, source: node.nodeId });
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     void apiRoute(api, req.method ?? "GET", url, () => readJson(req))
       .then((r) => r && { status: r.status, type: "application/json", body: JSON.stringify(r.body) })
-      .then((r) => r ?? respond(node, req.url ?? "/"))
+      .then((r) => r ?? respond(node, req.url ?? "/", opts.status))
       .then(
         ({ status, type, body }) => {
           res.writeHead(status, { "content-type": type });
@@ -73,6 +81,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 async function respond(
   node: SwarmNode,
   url: string,
+  extra: (() => Record<string, unknown>) | undefined,
 ): Promise<{ status: number; type: string; body: string }> {
   const json = (status: number, v: unknown) => ({
     status,
@@ -89,7 +98,7 @@ async function respond(
       return json(s.holder ? 200 : 503, { ready: Boolean(s.holder), holder: s.holder ?? null });
     }
     case "/v1/status":
-      return json(200, status(node));
+      return json(200, { ...status(node), ...extra?.() });
     default:
       return json(404, { code: "E_NOT_FOUND", message: `no route ${url}` });
   }
