@@ -1,20 +1,7 @@
-/**
- * The slice of a pino logger the command router uses: `log.warn({ commandId }, "receipt unreadable")`.
- * A pino `Logger` (or a child of one) fits as it is.
- */
-export interface CommandLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import { type CoreLogger, SILENT } from "../log.js";
 
-const noop = (): void => {};
+/** The command router's logger: any pino-shaped logger. */
+export type CommandLogger = CoreLogger;
 
 /** Drops everything; the default when no logger is given. */
-export const SILENT_LOGGER: CommandLogger = Object.freeze({
-  debug: noop,
-  info: noop,
-  warn: noop,
-  error: noop,
-});
+export const SILENT_LOGGER: CommandLogger = SILENT;

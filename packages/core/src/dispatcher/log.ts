@@ -1,20 +1,7 @@
-/**
- * The slice of a pino logger the dispatcher uses: `log.info({ taskId, agentId }, "task awarded")`.
- * A pino `Logger` (or a child of one) fits as it is.
- */
-export interface DispatcherLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import { type CoreLogger, SILENT } from "../log.js";
 
-const drop = (): void => {};
+/** The dispatcher's logger: any pino-shaped logger. */
+export type DispatcherLogger = CoreLogger;
 
 /** Drops everything: the default when no logger is given. */
-export const SILENT_DISPATCHER_LOGGER: DispatcherLogger = Object.freeze({
-  debug: drop,
-  info: drop,
-  warn: drop,
-  error: drop,
-});
+export const SILENT_DISPATCHER_LOGGER: DispatcherLogger = SILENT;

@@ -1,20 +1,7 @@
-/**
- * The slice of a pino logger the registry uses: `log.warn({ agentId }, "stale heartbeat")`. A pino
- * `Logger` (or a child of one) fits as it is.
- */
-export interface RegistryLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import { type CoreLogger, SILENT } from "../log.js";
 
-const noop = (): void => {};
+/** The registry's logger: any pino-shaped logger. */
+export type RegistryLogger = CoreLogger;
 
 /** Drops everything; the default when no logger is given. */
-export const NOOP_LOGGER: RegistryLogger = Object.freeze({
-  debug: noop,
-  info: noop,
-  warn: noop,
-  error: noop,
-});
+export const NOOP_LOGGER: RegistryLogger = SILENT;
