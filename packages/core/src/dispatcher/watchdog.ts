@@ -7,6 +7,9 @@ import { expire, failAttempt, holder, isWaiting } from "./lifecycle.js";
 import type { TaskRecord } from "./record.js";
 import { TaskTimers } from "./timers.js";
 
+/** How many accept timeouts an award inherited from the previous leader gets, from the takeover. */
+const INHERITED_ACCEPT_TIMEOUTS = 3;
+
 /**
  * What a term waits for, per task, on one timer each: the deadline (→ EXPIRED), the end of a backoff
  * (→ allocate), an award found at takeover that nobody answered within `acceptTimeoutMs` (→ the
@@ -105,7 +108,11 @@ export class Watchdog {
   }
 
   #acceptDue(r: TaskRecord): number {
-    return Math.max(r.updatedMs, this.#takeoverAt) + this.#ctx.o.acceptTimeoutMs;
+    const { acceptTimeoutMs } = this.#ctx.o;
+    // An inherited award waits several accept timeouts: its agent's report may need a few of its
+    // own retry cycles (each up to a request timeout) to get through while a loaded new leader loads.
+    if (r.updatedMs < this.#takeoverAt) return this.#takeoverAt + INHERITED_ACCEPT_TIMEOUTS * acceptTimeoutMs;
+    return r.updatedMs + acceptTimeoutMs;
   }
 
   #onDue(id: string): void {
