@@ -1,22 +1,12 @@
-import assert from "node:assert/strict";
 import { SwarmNode } from "@swarmlink/core";
 import { connect } from "@swarmlink/sdk";
 import { MemoryStore } from "@swarmlink/store";
 import { MemoryBus } from "@swarmlink/transport";
+import { until as waitUntil } from "@swarmlink/transport/testing";
 import type { BoundBehaviour } from "../src/mod.js";
 
-/** Polls `cond` every 10 ms until it holds; fails naming `what` after `ms`. */
-export async function waitUntil(
-  cond: () => boolean | Promise<boolean>,
-  ms: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Polls `cond` every 10 ms until it holds; fails naming `what` after `ms` (the transport's helper). */
+export { waitUntil };
 
 /**
  * An embedded SwarmNode (memory Bus and Store), leading, with a Swarm connected to it; `bound`

@@ -1,22 +1,12 @@
-import assert from "node:assert/strict";
 import { SwarmNode } from "@swarmlink/core";
 import type { NatsServer, ServerHandle } from "@swarmlink/harness";
 import { MemoryStore, RedisStore, type Store } from "@swarmlink/store";
 import { type Bus, MemoryBus, NatsBus } from "@swarmlink/transport";
+import { until as waitUntil } from "@swarmlink/transport/testing";
 import { connect } from "../src/mod.js";
 
-/** Polls `cond` every 10 ms until it holds; fails naming `what` after `ms`. */
-export async function waitUntil(
-  cond: () => boolean | Promise<boolean>,
-  ms: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Polls `cond` every 10 ms until it holds; fails naming `what` after `ms` (the transport's helper). */
+export { waitUntil };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,7 +1,7 @@
 import type { Task } from "@swarmlink/protocol";
 import { assign, emit, setup } from "xstate";
 import type { SwarmEffect, SwarmEvent } from "../events.js";
-import { taskActions, taskStates } from "./effects.js";
+import { biddingState, taskActions, taskStates } from "./effects.js";
 import { defaultExecute } from "./execute.js";
 import { DEFAULT_BID_TIMEOUT_MS } from "./worker.js";
 
@@ -114,13 +114,7 @@ export const batteryAware = setup({
             "swarm.task.awarded": { target: "executing", actions: ["take", "accept"] },
           },
         },
-        bidding: {
-          after: { bidTimeout: "idle" },
-          on: {
-            "swarm.task.offered": { target: "bidding", reenter: true, actions: "bid" },
-            "swarm.task.awarded": { target: "executing", actions: ["take", "accept"] },
-          },
-        },
+        bidding: biddingState("idle"),
         ...taskStates<BatteryContext, "drain" | "report">("#batteryAware.active.idle", ["drain", "report"]),
       },
     },

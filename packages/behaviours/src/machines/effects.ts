@@ -118,3 +118,18 @@ export function taskStates<TContext extends TaskSlot, TAction extends string = n
     },
   } as const;
 }
+
+/**
+ * The bidding state the task machines share: after a bid it waits `bidTimeout` for the award,
+ * bids again on a new offer, and goes executing when awarded. Uses the `bid`, `take` and `accept`
+ * actions and the `bidTimeout` delay of the machine.
+ */
+export function biddingState(idle: string) {
+  return {
+    after: { bidTimeout: idle },
+    on: {
+      "swarm.task.offered": { target: "bidding", reenter: true, actions: "bid" },
+      "swarm.task.awarded": { target: "executing", actions: ["take", "accept"] },
+    },
+  } as const;
+}

@@ -1,7 +1,7 @@
 import type { Task } from "@swarmlink/protocol";
 import { setup } from "xstate";
 import type { SwarmEffect, SwarmEvent } from "../events.js";
-import { taskActions, taskStates } from "./effects.js";
+import { biddingState, taskActions, taskStates } from "./effects.js";
 import { defaultExecute } from "./execute.js";
 
 /** How long `worker` waits in `bidding` for an award, in ms. */
@@ -69,13 +69,7 @@ export const worker = setup({
         "swarm.task.awarded": { target: "executing", actions: ["take", "accept"] },
       },
     },
-    bidding: {
-      after: { bidTimeout: "idle" },
-      on: {
-        "swarm.task.offered": { target: "bidding", reenter: true, actions: "bid" },
-        "swarm.task.awarded": { target: "executing", actions: ["take", "accept"] },
-      },
-    },
+    bidding: biddingState("idle"),
     ...taskStates<WorkerContext>("#worker.idle"),
   },
 });

@@ -13,6 +13,33 @@ const work = (ran: string[], id: string) =>
     return { by: id, task: input.task.id };
   });
 
+/** Submits `n` auctioned haul tasks, one attempt each; their ids. */
+async function submitHauls(swarm: Swarm, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const { id } = await swarm.tasks.submit({
+      kind: "haul",
+      capabilities: ["haul"],
+      strategy: "auction",
+      maxAttempts: 1,
+    });
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** Waits until every task in `ids` succeeded. */
+function allSucceed(swarm: Swarm, ids: string[], what: string): Promise<void> {
+  return waitUntil(
+    async () => {
+      const infos = await Promise.all(ids.map((id) => swarm.tasks.get(id).catch(() => undefined)));
+      return infos.every((i) => i?.state === TaskState.TASK_STATE_SUCCEEDED);
+    },
+    20_000,
+    what,
+  );
+}
+
 describe("two workers and a batteryAware agent sharing auctioned tasks (embedded SwarmNode)", () => {
   let env: Awaited<ReturnType<typeof embeddedSwarm>>;
   let store: MemoryStore;
@@ -53,26 +80,8 @@ describe("two workers and a batteryAware agent sharing auctioned tasks (embedded
     bat.b.actor.subscribe((s) => {
       if (s.matches("charging")) charging.push(ran.length.toString());
     });
-    const ids: string[] = [];
-    for (let i = 0; i < 6; i++)
-      ids.push(
-        (
-          await swarm.tasks.submit({
-            kind: "haul",
-            capabilities: ["haul"],
-            strategy: "auction",
-            maxAttempts: 1,
-          })
-        ).id,
-      );
-    await waitUntil(
-      async () => {
-        const infos = await Promise.all(ids.map((id) => swarm.tasks.get(id).catch(() => undefined)));
-        return infos.every((i) => i?.state === TaskState.TASK_STATE_SUCCEEDED);
-      },
-      20_000,
-      "every task to succeed",
-    );
+    const ids = await submitHauls(swarm, 6);
+    await allSucceed(swarm, ids, "every task to succeed");
     const byBattery = ran.filter((r) => r === "b1").length;
     assert.ok(byBattery >= 1, `the cheap batteryAware agent won auctions (${ran.join(",")})`);
     assert.ok(bat.b.actor.getSnapshot().matches("charging"), "it charges below the threshold");
@@ -84,26 +93,8 @@ describe("two workers and a batteryAware agent sharing auctioned tasks (embedded
     assert.equal(b1.descriptor?.credits ?? 0, 0, "in the registry too");
     const ranBefore = byBattery;
     // More tasks while it charges: the workers take them all.
-    const more: string[] = [];
-    for (let i = 0; i < 3; i++)
-      more.push(
-        (
-          await swarm.tasks.submit({
-            kind: "haul",
-            capabilities: ["haul"],
-            strategy: "auction",
-            maxAttempts: 1,
-          })
-        ).id,
-      );
-    await waitUntil(
-      async () => {
-        const infos = await Promise.all(more.map((id) => swarm.tasks.get(id).catch(() => undefined)));
-        return infos.every((i) => i?.state === TaskState.TASK_STATE_SUCCEEDED);
-      },
-      20_000,
-      "the tasks submitted while charging to succeed",
-    );
+    const more = await submitHauls(swarm, 3);
+    await allSucceed(swarm, more, "the tasks submitted while charging to succeed");
     assert.equal(ran.filter((r) => r === "b1").length, ranBefore, "no task ran on the charging agent");
     assert.deepEqual(
       [...bat.agent.refusedAwards],
