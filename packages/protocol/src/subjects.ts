@@ -72,6 +72,12 @@ export const subjects = {
   commandGet: (commandId: string) => `${ROOT}.commands.${validateId("commandId", commandId)}.get`,
   /** Election state of one group. */
   election: (group: string) => `${ROOT}.election.${validateId("group", group)}`,
+  /**
+   * Request: whether one candidate of an election is alive, and which term it holds; answered by
+   * the candidate itself with an ElectionState (token 0 when it does not lead).
+   */
+  electionCandidate: (group: string, candidateId: string) =>
+    `${ROOT}.election.${validateId("group", group)}.${validateId("candidateId", candidateId)}`,
   /** Durable queue of commands for one agent while it is offline (captured by `SWARM_CMDS`). */
   commandQueue: (agentId: string) => `${ROOT}.cmdq.${validateId("agentId", agentId)}`,
   /** Dead letters of one kind, e.g. "tasks" (captured by `SWARM_DLQ`). */
@@ -202,6 +208,7 @@ export type SubjectRoute =
   | { kind: "taskEvents" | "taskBid" | "taskStatus" | "taskCancel" | "taskGet"; taskId: string }
   | { kind: "commandReceipt" | "commandGet"; commandId: string }
   | { kind: "election"; group: string }
+  | { kind: "electionCandidate"; group: string; candidateId: string }
   | { kind: "deadLetter"; queue: string };
 
 const AGENT_LEAVES = {
@@ -266,6 +273,9 @@ export function parseSubject(subject: string): SubjectRoute {
     return { kind: TASK_LEAVES[b as keyof typeof TASK_LEAVES], taskId: id("taskId", a) };
   }
   if (area === "election" && t.length === 2) return { kind: "election", group: id("group", a) };
+  if (area === "election" && t.length === 3) {
+    return { kind: "electionCandidate", group: id("group", a), candidateId: id("candidateId", b) };
+  }
   if (area === "cmdq" && t.length === 2) return { kind: "commandQueue", agentId: id("agentId", a) };
   if (area === "dlq" && t.length === 2) return { kind: "deadLetter", queue: id("queue", a) };
   throw notOurs("subject", subject);

@@ -167,6 +167,7 @@ describe("NATS subjects", () => {
           [subjects.taskBid(b), { kind: "taskBid", taskId: b }],
           [subjects.taskStatus(b), { kind: "taskStatus", taskId: b }],
           [subjects.election(b), { kind: "election", group: b }],
+          [subjects.electionCandidate(b, a), { kind: "electionCandidate", group: b, candidateId: a }],
           [subjects.commandQueue(a), { kind: "commandQueue", agentId: a }],
           [subjects.commandGet(b), { kind: "commandGet", commandId: b }],
           [subjects.deadLetter(b), { kind: "deadLetter", queue: b }],
