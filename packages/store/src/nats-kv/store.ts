@@ -73,7 +73,9 @@ export class NatsKvStore implements Store {
     let nc = o.connection;
     const owned = nc === undefined;
     try {
-      nc ??= await connect({ servers: o.servers });
+      // Without noAsyncTraces nats.js builds an Error with a stack for every KV write in case it
+      // fails; the store reports a failure by its code and key instead.
+      nc ??= await connect({ servers: o.servers, noAsyncTraces: true });
     } catch (err) {
       throw fromNats(err, { servers: o.servers });
     }

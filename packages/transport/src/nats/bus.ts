@@ -38,7 +38,13 @@ export interface NatsBusOptions {
   maxReconnectAttempts?: number;
   /** Between reconnect attempts, in ms. @default 250 */
   reconnectTimeWaitMs?: number;
-  /** Anything else nats.js accepts, for what this list does not name. */
+  /**
+   * Anything else nats.js accepts, for what this list does not name. Swarmlink sets nats.js's
+   * `noAsyncTraces` (pass `false` here to turn the traces back on while debugging): with it on,
+   * nats.js builds an Error with a stack for every request and JetStream publish in case it fails,
+   * which costs a tenth of a busy node's CPU, and Swarmlink reports a request's failure by its code
+   * and subject (E_TIMEOUT, E_NO_RESPONDERS) rather than by that stack.
+   */
   nats?: Partial<NodeConnectionOptions>;
 }
 
@@ -79,6 +85,7 @@ export class NatsBus implements Bus {
         token: opts.token,
         maxReconnectAttempts: opts.maxReconnectAttempts ?? -1,
         reconnectTimeWait: opts.reconnectTimeWaitMs ?? 250,
+        noAsyncTraces: true,
         ...opts.nats,
       });
     } catch (err) {
