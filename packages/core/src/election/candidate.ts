@@ -3,6 +3,7 @@ import type { Change, Store } from "@swarmlink/store";
 import type { Leadership, LeadershipState } from "../types.js";
 import { notCampaigningError, notLeaderError } from "./errors.js";
 import { Lease, type Renewal, type Term } from "./lease.js";
+import { type HeldTerm, HolderProbe, LivenessResponder } from "./liveness.js";
 import { Notifier } from "./notifier.js";
 import type { ParsedElectOptions } from "./options.js";
 import { Alarm, SerialRunner } from "./runner.js";
@@ -25,8 +26,14 @@ export class Candidate implements Leadership {
   #notifier = new Notifier();
   #term: Term | undefined;
   #toRelease: Term | undefined;
+  /** A dead holder's lease to delete, at the revision seen (see `ElectOptions.liveness`). */
+  #toDepose: number | undefined;
+  #responder: LivenessResponder | undefined;
+  #probe: HolderProbe | undefined;
   /** The last lease record seen (through the watch or our own writes), and its revision. */
   #seen: { revision: number; record: ElectionRecord | undefined } = { revision: 0, record: undefined };
+  /** When (by our clock) another holder's record was last seen written: its lease runs from about then. */
+  #seenAtMs = 0;
   #campaigning = true;
   /** Ends the term when its local lease runs out, if nothing read `isLeader` first. */
   #lapse: Alarm;
@@ -47,6 +54,11 @@ export class Candidate implements Leadership {
       onClosed: (err) => this.#onStoreClosed(err),
     });
     this.#notifier.publish(this.state());
+    if (o.liveness) {
+      const { bus, probeMs } = o.liveness;
+      this.#responder = new LivenessResponder(bus, group, candidateId, () => this.token, o.clock);
+      this.#probe = new HolderProbe(bus, group, o.clock, probeMs, (t) => this.#onHolderGone(t));
+    }
     o.signal?.addEventListener("abort", this.#onAbort, { once: true });
     this.#watcher.start();
     this.#runner.kick();
@@ -89,6 +101,7 @@ export class Candidate implements Leadership {
 
   async resign(): Promise<void> {
     this.#campaigning = false;
+    this.#probe?.follow(undefined);
     this.#notifier.rejectAll(notCampaigningError(this.group));
     if (this.#term) this.#endTerm(this.#term, "resigned");
     await this.#runner.idle();
@@ -105,9 +118,13 @@ export class Candidate implements Leadership {
   async #operate(): Promise<void> {
     try {
       const release = this.#toRelease;
+      const depose = this.#toDepose;
       this.#toRelease = undefined;
+      this.#toDepose = undefined;
       if (release) await this.#lease.release(release);
-      else if (this.#term) this.#renewed(this.#term, await this.#lease.renew(this.#term));
+      else if (depose !== undefined && !this.#term && this.#campaigning) {
+        if (await this.#lease.depose(depose)) this.#runner.kick(); // free now: campaign at once
+      } else if (this.#term) this.#renewed(this.#term, await this.#lease.renew(this.#term));
       else if (this.#campaigning) this.#acquired(await this.#lease.acquire());
     } catch (err) {
       // E_UNAVAILABLE and the like: the runner tries again; the lapse timer ends a term in time.
@@ -115,10 +132,19 @@ export class Candidate implements Leadership {
     }
   }
 
-  /** Renew (or, waiting, poll) `renewMs` after the last attempt was sent. */
+  /**
+   * Renew (or, waiting, poll) `renewMs` after the last attempt was sent. A waiting candidate also
+   * tries right when the holder's lease should have run out (measured from when its last renewal
+   * was seen here, which is after it was made), unless it already tried since.
+   */
   #nextDelayMs(): number | undefined {
     if (!this.#term && !this.#campaigning) return undefined;
-    return this.#lease.lastAttemptMs + this.#o.renewMs - this.#o.clock.now();
+    const now = this.#o.clock.now();
+    const poll = this.#lease.lastAttemptMs + this.#o.renewMs - now;
+    const r = this.#seen.record;
+    if (this.#term || !r || r.holder === this.candidateId) return poll;
+    const expiresAt = this.#seenAtMs + r.leaseMs + 1;
+    return expiresAt > this.#lease.lastAttemptMs ? Math.min(poll, expiresAt - now) : poll;
   }
 
   #acquired(term: Term | undefined): void {
@@ -139,6 +165,21 @@ export class Candidate implements Leadership {
     this.#afterWrite(term);
   }
 
+  /** The probe found the holder gone: delete its lease if it is still the record we saw. */
+  #onHolderGone(t: HeldTerm): void {
+    const r = this.#seen.record;
+    if (this.#term || !this.#campaigning || r?.holder !== t.holder || r.token !== t.token) return;
+    this.#toDepose = this.#seen.revision;
+    this.#runner.kick();
+  }
+
+  /** Probe the holder while waiting for someone else's lease; nothing otherwise. */
+  #followHolder(): void {
+    const r = this.#seen.record;
+    const waiting = !this.#term && this.#campaigning && r !== undefined && r.holder !== this.candidateId;
+    this.#probe?.follow(waiting ? { holder: r.holder, token: r.token } : undefined);
+  }
+
   #renewed(term: Term, r: Renewal): void {
     if (term.ended) return; // a pending release deletes at the revision the renewal left
     if (r.kept && r.again) this.#runner.kick();
@@ -156,6 +197,7 @@ export class Candidate implements Leadership {
       this.#seen = { ...this.#seen, revision: term.revision };
     }
     this.#lapse.set(term.validUntilMs);
+    this.#followHolder();
     this.#notifier.publish(this.state());
   }
 
@@ -163,9 +205,11 @@ export class Candidate implements Leadership {
     if (c.revision <= this.#seen.revision) return;
     const record = c.op === "put" && c.value ? readElection(c.value, c.revision) : undefined;
     this.#seen = { revision: c.revision, record };
+    if (record && record.holder !== this.candidateId) this.#seenAtMs = this.#o.clock.now();
     const term = this.#term;
     if (term && this.#lease.owns(term, record)) term.revision = Math.max(term.revision, c.revision);
     else if (term) this.#endTerm(term, "lost");
+    this.#followHolder();
     this.#notifier.publish(this.state());
     if (c.op !== "put" && this.#campaigning) this.#runner.kick(); // the lease is free: try now
   }
@@ -176,6 +220,7 @@ export class Candidate implements Leadership {
     if (this.#term === term) this.#term = undefined;
     this.#lapse.clear();
     if (why !== "lost") this.#toRelease = term;
+    this.#followHolder();
     this.#notifier.publish(this.state());
     this.#runner.kick();
   }
@@ -197,5 +242,7 @@ export class Candidate implements Leadership {
   #stop(): void {
     this.#runner.stop();
     this.#lapse.clear();
+    this.#probe?.close();
+    this.#responder?.close();
   }
 }

@@ -104,6 +104,20 @@ export class Lease {
     }
   }
 
+  /**
+   * Deletes another holder's lease found dead (see `ElectOptions.liveness`), only at `revision`: a
+   * renewal since then keeps it. Returns whether it was deleted.
+   */
+  async depose(revision: number): Promise<boolean> {
+    try {
+      await this.#call((signal) => this.#store.delete(this.#key, { expectedRevision: revision, signal }));
+      return true;
+    } catch (err) {
+      if (isSwarmError(err, "E_CONFLICT")) return false;
+      throw err;
+    }
+  }
+
   /** Whether `record` is `term`'s (tokens are never reused, so the token decides). */
   owns(term: Term, record: ElectionRecord | undefined): boolean {
     return record?.token === term.token && record.holder === this.#base.holder;

@@ -1,4 +1,5 @@
 import { type Clock, SwarmError, systemClock } from "@swarmlink/protocol";
+import type { Bus } from "@swarmlink/transport";
 
 /** Default length of a leadership lease, in ms: the coordinator's term lapses this long after its last renewal. */
 export const DEFAULT_LEASE_MS = 2000;
@@ -32,6 +33,17 @@ export interface ElectOptions {
   clock?: Clock;
   /** Aborting it closes the election handle (as `close()` does). */
   signal?: AbortSignal;
+  /**
+   * Detect a dead leader before its lease runs out. The candidate answers liveness probes on this
+   * Bus, and while it waits it probes the holder every `probeMs` (default `renewMs / 2`); when the
+   * Bus says twice in a row that nobody listens for the holder (its process or connection died) or
+   * the holder says it no longer holds the term, the waiting candidate deletes the lease record at
+   * the revision it saw (so a renewal in between wins) and campaigns at once. A paused or slow
+   * leader still answers nothing rather than "no responders", so it keeps its lease until expiry;
+   * a leader deposed while alive is fenced (its next write or award is refused). Without it, a
+   * crashed leader is replaced when its lease expires.
+   */
+  liveness?: { bus: Bus; probeMs?: number };
 }
 
 /** {@link ElectOptions} with every default applied and every value checked. */
@@ -41,6 +53,7 @@ export interface ParsedElectOptions {
   safetyMarginMs: number;
   clock: Clock;
   signal: AbortSignal | undefined;
+  liveness: { bus: Bus; probeMs: number } | undefined;
 }
 
 /** The defaults of {@link ElectOptions}, for documentation and tools. */
@@ -84,7 +97,24 @@ export function parseElectOptions(opts: ElectOptions = {}): ParsedElectOptions {
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) {
     throw new SwarmError("E_CONFIG", "signal must be an AbortSignal", { field: "signal" });
   }
-  return { leaseMs, renewMs, safetyMarginMs, clock, signal: opts.signal };
+  return {
+    leaseMs,
+    renewMs,
+    safetyMarginMs,
+    clock,
+    signal: opts.signal,
+    liveness: parseLiveness(opts, renewMs),
+  };
+}
+
+function parseLiveness(opts: ElectOptions, renewMs: number): ParsedElectOptions["liveness"] {
+  const l = opts.liveness;
+  if (l === undefined) return undefined;
+  if (typeof l !== "object" || l === null || typeof l.bus?.request !== "function") {
+    throw new SwarmError("E_CONFIG", "liveness must be { bus, probeMs? }", { field: "liveness" });
+  }
+  const probeMs = whole("liveness.probeMs", l.probeMs ?? Math.max(1, Math.floor(renewMs / 2)), 1);
+  return { bus: l.bus, probeMs };
 }
 
 function whole(field: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {

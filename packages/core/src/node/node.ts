@@ -61,6 +61,8 @@ export class SwarmNode {
       leaseMs: o.leaseMs,
       renewMs: o.renewMs,
       clock: o.clock,
+      // A crashed leader is replaced in a few probes instead of a lease (see ElectOptions.liveness).
+      liveness: { bus: o.bus },
     });
     this.registry = new Registry({
       ...o.registry,

@@ -9,6 +9,7 @@ import {
   type WatchOptions,
   type WriteOptions,
 } from "@swarmlink/store";
+import { type Bus, MemoryBus, type SubscribeOptions, type Subscription } from "@swarmlink/transport";
 import { type ElectOptions, elect } from "../../src/election/mod.js";
 import type { Leadership } from "../../src/types.js";
 
@@ -44,18 +45,22 @@ export async function runUntil(clock: SimulatedClock, cond: () => boolean, maxMs
 export class World {
   readonly clock = new SimulatedClock(1_700_000_000_000);
   readonly store = new MemoryStore({ clock: this.clock });
+  /** What candidates probe each other on, when the options ask for liveness (`{ liveness: true }`). */
+  readonly bus = new MemoryBus({ clock: this.clock });
   readonly open: Leadership[] = [];
   readonly procs: Proc[] = [];
-  #opts: Omit<ElectOptions, "clock">;
+  #opts: WorldOptions;
 
-  constructor(opts: Omit<ElectOptions, "clock">) {
+  constructor(opts: WorldOptions) {
     this.#opts = opts;
   }
 
   candidate(id: string, group = "dispatcher"): { l: Leadership; proc: Proc } {
-    const proc = new Proc(this.clock, this.store);
+    const proc = new Proc(this.clock, this.store, this.bus);
     this.procs.push(proc);
-    const l = elect(proc.store, group, id, { ...this.#opts, clock: proc.clock });
+    const { liveness, ...rest } = this.#opts;
+    const probe = liveness ? { liveness: { bus: proc.bus, ...liveness } } : {};
+    const l = elect(proc.store, group, id, { ...rest, ...probe, clock: proc.clock });
     this.open.push(l);
     return { l, proc };
   }
@@ -69,8 +74,12 @@ export class World {
     for (const p of this.procs) p.resume();
     await Promise.all(this.open.map((l) => l.close()));
     await this.store.close();
+    await this.bus.close();
   }
 }
+
+/** Election options of a World; `liveness` gives each candidate its process's view of the World's Bus. */
+export type WorldOptions = Omit<ElectOptions, "clock" | "liveness"> & { liveness?: { probeMs?: number } };
 
 type Op = "get" | "create" | "update" | "delete";
 
@@ -82,6 +91,9 @@ type Op = "get" | "create" | "update" | "delete";
 export class Proc {
   readonly clock: Clock;
   readonly store: Store;
+  /** Its connection to the shared Bus: under SIGSTOP it serves no request; `crash()` closes it. */
+  readonly bus: Bus;
+  #subs: Subscription[] = [];
   #paused = false;
   #clockPaused = false;
   #gate: Promise<void> = Promise.resolve();
@@ -89,9 +101,16 @@ export class Proc {
   #held: (() => void)[] = [];
   #faults: { op: Op; err: SwarmError; landed: boolean }[] = [];
 
-  constructor(shared: SimulatedClock, inner: Store) {
+  constructor(shared: SimulatedClock, inner: Store, bus: Bus) {
     this.clock = pausableClock(shared, this);
     this.store = faultyStore(inner, this);
+    this.bus = procBus(bus, this, this.#subs);
+  }
+
+  /** SIGKILL: paused for good, and its Bus subscriptions are gone with its connection. */
+  crash(): void {
+    this.pause();
+    for (const s of this.#subs.splice(0)) s.unsubscribe();
   }
 
   /** Whether its timers are held (SIGSTOP), not only its store calls. */
@@ -146,6 +165,27 @@ function pausableClock(shared: SimulatedClock, proc: Proc): Clock {
       shared.setTimeout(() => (proc.clockPaused ? proc.hold(fn) : fn()), ms),
     clearTimeout: (h) => shared.clearTimeout(h),
   };
+}
+
+/** `inner` as one process sees it: messages delivered to it while it is paused wait for resume. */
+function procBus(inner: Bus, proc: Proc, subs: Subscription[]): Bus {
+  return new Proxy(inner, {
+    get(target, prop) {
+      if (prop !== "subscribe") {
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v; // its methods use private fields
+      }
+      return (subject: string, opts: SubscribeOptions = {}) => {
+        const cb = opts.callback;
+        const callback: SubscribeOptions["callback"] = cb
+          ? (err, msg) => (proc.clockPaused ? proc.hold(() => cb(err, msg)) : cb(err, msg))
+          : undefined;
+        const sub = target.subscribe(subject, { ...opts, callback });
+        subs.push(sub);
+        return sub;
+      };
+    },
+  });
 }
 
 function faultyStore(inner: Store, proc: Proc): Store {

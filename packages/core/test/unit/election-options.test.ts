@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { isSwarmError, systemClock } from "@swarmlink/protocol";
 import { MemoryStore } from "@swarmlink/store";
+import { MemoryBus } from "@swarmlink/transport";
 import {
   DEFAULT_LEASE_MS,
   DEFAULT_RENEW_MS,
@@ -21,8 +22,11 @@ describe("election options", () => {
       safetyMarginMs: 200,
       clock: systemClock,
       signal: undefined,
+      liveness: undefined,
     });
     assert.equal(parseElectOptions({ leaseMs: 1001, renewMs: 100 }).safetyMarginMs, 101);
+    const bus = new MemoryBus();
+    assert.deepEqual(parseElectOptions({ renewMs: 300, liveness: { bus } }).liveness, { bus, probeMs: 150 });
   });
 
   const bad: [ElectOptions, string][] = [
@@ -37,6 +41,8 @@ describe("election options", () => {
     [{ leaseMs: 1000, renewMs: 400, safetyMarginMs: 600 }, "safetyMarginMs"],
     [{ clock: {} as ElectOptions["clock"] }, "clock"],
     [{ signal: {} as AbortSignal }, "signal"],
+    [{ liveness: {} as ElectOptions["liveness"] }, "liveness"],
+    [{ liveness: { bus: new MemoryBus(), probeMs: 0 } }, "liveness.probeMs"],
   ];
   for (const [opts, field] of bad) {
     it(`refuses ${JSON.stringify(opts)} with E_CONFIG naming ${field}`, () => {
