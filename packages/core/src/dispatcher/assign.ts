@@ -140,6 +140,19 @@ export class Assigner {
     return agents;
   }
 
+  /**
+   * Sends an award this term inherited (AWARDED by an earlier term, unanswered as far as the records
+   * go) to its agent again, as the same attempt under this term's token: an agent that has it
+   * answers ACCEPTED without running it again, one that never got it starts it now. Its answer then
+   * counts as for any award: accepted → RUNNING; refused or silent → the attempt failed.
+   */
+  resend(id: string): void {
+    const r = this.#ctx.table.get(id);
+    if (!r || r.state !== TaskState.TASK_STATE_AWARDED || this.#busy.has(id)) return;
+    this.#busy.add(id);
+    void this.#settle(r).finally(() => this.#done(id));
+  }
+
   #done(id: string): void {
     this.#busy.delete(id);
     const { table, credits } = this.#ctx;
@@ -164,6 +177,14 @@ export class Assigner {
     stats.awards++;
     stats.latency(Math.max(0, rec.updatedMs - Math.max(waited.createdMs, waited.notBeforeMs)));
     o.log.debug({ taskId: id, agentId, attempt: rec.attempts }, "task awarded");
+    await this.#settle(rec);
+  }
+
+  /** Sends the award of `rec`'s attempt and records the answer. Never rejects. */
+  async #settle(rec: TaskRecord): Promise<void> {
+    const { o, table, signal } = this.#ctx;
+    const id = rec.task.id;
+    const agentId = rec.assignee;
     const answer = await this.#ask(rec);
     if (signal.aborted) return;
     const attempt = rec.attempts;

@@ -7,14 +7,12 @@ import { expire, failAttempt, holder, isWaiting } from "./lifecycle.js";
 import type { TaskRecord } from "./record.js";
 import { TaskTimers } from "./timers.js";
 
-/** How many accept timeouts an award inherited from the previous leader gets, from the takeover. */
-const INHERITED_ACCEPT_TIMEOUTS = 3;
-
 /**
  * What a term waits for, per task, on one timer each: the deadline (→ EXPIRED), the end of a backoff
- * (→ allocate), an award found at takeover that nobody answered within `acceptTimeoutMs` (→ the
- * attempt failed), and an assignee the directory did not know at takeover (→ checked again after
- * `acceptTimeoutMs`). It also ends the attempts of an agent that goes offline.
+ * (→ allocate), an award nobody answered within `acceptTimeoutMs` (→ the attempt failed), and an
+ * assignee the directory did not know at takeover (→ checked again after `acceptTimeoutMs`). It
+ * also ends the attempts of an agent that goes offline, and at takeover re-sends every award the
+ * previous terms left unanswered (`Assigner.resend`).
  */
 export class Watchdog {
   #ctx: TermContext;
@@ -22,13 +20,6 @@ export class Watchdog {
   #timers: TaskTimers;
   /** Running tasks whose agent the directory did not know at takeover: checked again at the instant given. */
   #unknownAssignee = new Map<string, number>();
-  /**
-   * When this term took over. An award the previous leader made counts its accept timeout from
-   * here, not from the award: the agent's answer went to the dead leader, and its ACCEPTED report
-   * (which agents retry until acknowledged) needs one timeout to reach this one. Failing the attempt
-   * at once would run the task a second time elsewhere.
-   */
-  #takeoverAt = Number.NEGATIVE_INFINITY;
 
   constructor(ctx: TermContext, assigner: Assigner) {
     this.#ctx = ctx;
@@ -42,16 +33,20 @@ export class Watchdog {
     this.#timers.set(id, r && this.#dueOf(r));
   }
 
-  /** After the load: running tasks are kept only if their agent still is. */
+  /**
+   * After the load: tasks held by an offline agent fail their attempt; unanswered awards are sent
+   * again (the answer went to the leader that made them, if it went anywhere); running tasks are
+   * kept while their agent is.
+   */
   resume(): void {
     const { o, table } = this.#ctx;
     const now = o.clock.now();
-    this.#takeoverAt = now;
     for (const r of table.active()) {
       const id = r.task.id;
       const agent = holder(r);
       const status = agent && o.directory.get(agent)?.status;
       if (agent && status === "offline") this.fail(id, r.attempts, `assignee ${agent} is offline`, false);
+      else if (r.state === TaskState.TASK_STATE_AWARDED) this.#assigner.resend(id);
       // The directory may still be filling: give an agent it does not know yet a grace period.
       else if (agent && status === undefined) this.#unknownAssignee.set(id, now + o.acceptTimeoutMs);
       this.arm(id);
@@ -108,11 +103,7 @@ export class Watchdog {
   }
 
   #acceptDue(r: TaskRecord): number {
-    const { acceptTimeoutMs } = this.#ctx.o;
-    // An inherited award waits several accept timeouts: its agent's report may need a few of its
-    // own retry cycles (each up to a request timeout) to get through while a loaded new leader loads.
-    if (r.updatedMs < this.#takeoverAt) return this.#takeoverAt + INHERITED_ACCEPT_TIMEOUTS * acceptTimeoutMs;
-    return r.updatedMs + acceptTimeoutMs;
+    return r.updatedMs + this.#ctx.o.acceptTimeoutMs;
   }
 
   #onDue(id: string): void {

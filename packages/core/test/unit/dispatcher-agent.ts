@@ -14,8 +14,11 @@ import type { Bus, Subscription } from "@swarmlink/transport";
 import { TokenFence } from "../../src/election/mod.js";
 import { readReply } from "../../src/tasks/wire.js";
 
-/** How a simulated agent treats an award. */
-export type Behaviour = "succeed" | "fail" | "reject" | "silent" | "hold";
+/**
+ * How a simulated agent treats an award. `mute`: runs it and succeeds, but its answer to the award is
+ * lost (as when the leader that sent it dies first).
+ */
+export type Behaviour = "succeed" | "fail" | "reject" | "silent" | "hold" | "mute";
 
 export interface SimAgentOptions {
   bus: Bus;
@@ -59,6 +62,8 @@ export class SimAgent {
   #o: Required<Omit<SimAgentOptions, "fence">>;
   #subs: Subscription[] = [];
   #held = new Map<string, () => void>();
+  /** (task, attempt) pairs taken: a repeat is acknowledged, never run again (the wire contract). */
+  #taken = new Set<string>();
   #closed = false;
 
   constructor(o: SimAgentOptions) {
@@ -113,7 +118,13 @@ export class SimAgent {
       respond(this.#result(award.taskId, award.attempt, TaskState.TASK_STATE_REJECTED, { code: "BUSY" }));
       return;
     }
-    respond(this.#result(award.taskId, award.attempt, TaskState.TASK_STATE_ACCEPTED));
+    const key = `${award.taskId}#${award.attempt}`;
+    if (this.#taken.has(key)) {
+      respond(this.#result(award.taskId, award.attempt, TaskState.TASK_STATE_ACCEPTED));
+      return;
+    }
+    this.#taken.add(key);
+    if (b !== "mute") respond(this.#result(award.taskId, award.attempt, TaskState.TASK_STATE_ACCEPTED));
     this.started.push({ taskId: award.taskId, attempt: award.attempt });
     this.running.add(award.taskId);
     this.maxRunning = Math.max(this.maxRunning, this.running.size);

@@ -116,6 +116,28 @@ describe("Dispatcher, failover and fencing", () => {
     assert.ok(agent.cancels.includes(id), "the agent is told to drop the unanswered attempt");
   });
 
+  it("re-sends an inherited award as the same attempt: the agent that has it is not given another", async () => {
+    const a = await swarm.leader("node-a");
+    const b = await swarm.dispatcher("node-b");
+    const tokenA = a.d.stats().token!;
+    // It runs attempt 1, but its answer dies with A and it never reports ACCEPTED on its own.
+    const agent = swarm.agent(
+      { id: "amr" },
+      { behaviour: (w) => (w.token === tokenA ? "mute" : "succeed"), reportAccepted: false, workMs: 20_000 },
+    );
+    const { id } = await client.submit({ kind: "k" });
+    await runUntil(swarm.clock, () => agent.awards.length === 1, 1000);
+    await a.l.close();
+    await runUntil(swarm.clock, () => b.d.leading, 10_000);
+    await runUntil(swarm.clock, () => b.d.stats().tasksByState.ACCEPTED === 1, 1000);
+    const again = agent.awards[1]!;
+    assert.deepEqual([again.attempt, again.token], [1, b.d.stats().token], "the same attempt, B's token");
+    await runUntil(swarm.clock, () => b.d.stats().finished.SUCCEEDED === 1, 30_000);
+    const [rec] = await records([id]);
+    assert.equal(rec?.attempts, 1);
+    assert.deepEqual(agent.started, [{ taskId: id, attempt: 1 }], "run once");
+  });
+
   it("moves on a running task whose agent went offline while nobody led", async () => {
     const a = await swarm.leader("node-a", { baseBackoffMs: 10 });
     const x = swarm.agent({ id: "x", position: { x: 0, y: 0 } }, { behaviour: "hold" });
