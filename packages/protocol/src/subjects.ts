@@ -110,6 +110,8 @@ export const subjectPatterns = {
   agentTelemetry: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.telemetry.*`,
   /** Every command to one agent. */
   agentCommands: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.cmd.*`,
+  /** Task offers, awards and cancels to one agent. */
+  agentTasks: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.tasks.*`,
   /** Everything addressed to or about one agent. */
   agentInbox: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.>`,
   /** Events of every task. */
