@@ -1,4 +1,5 @@
 import { SwarmError } from "@swarmlink/protocol";
+import { deliverSoon } from "./turns.js";
 import type { Msg, Subscription } from "./types.js";
 
 /** Default bound on messages waiting in a subscription, for its iterator or its callback. */
@@ -88,7 +89,7 @@ export class PushSubscription implements Subscription {
     }
     this.#items.push(msg);
     if (this.#callback) this.#scheduleFlush();
-    else this.#wake?.();
+    else if (this.#wake) deliverSoon(this.#wake);
     if (this.#max > 0 && this.#received >= this.#max) this.#seal();
     return true;
   }
@@ -154,7 +155,7 @@ export class PushSubscription implements Subscription {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    queueMicrotask(() => {
+    deliverSoon(() => {
       this.#flushScheduled = false;
       for (let msg = this.#shift(); msg; msg = this.#shift()) this.#call(msg);
       this.#endIfEmpty();

@@ -1,5 +1,6 @@
 import { abortError, SwarmError, type TimerHandle } from "@swarmlink/protocol";
 import { subjectMatches } from "../subject.js";
+import { deliverSoon, turnIfLong } from "../turns.js";
 import type {
   ConsumeOptions,
   Consumer,
@@ -282,7 +283,7 @@ class MemoryMessageStream implements MessageStream {
       wants: () => !this.#stopped && this.#buffer.length < this.#max,
       give: (m) => {
         this.#buffer.push(m);
-        this.#wake?.();
+        if (this.#wake) deliverSoon(this.#wake);
       },
     };
     opts.signal?.addEventListener("abort", () => this.stop(), { once: true });
@@ -307,6 +308,9 @@ class MemoryMessageStream implements MessageStream {
           if (m) {
             // Taking one frees a slot in the buffer: refill from the stream.
             this.state.pump();
+            // A full buffer never waits: let timers and I/O in now and then (see turns.ts).
+            const turn = turnIfLong();
+            if (turn) await turn;
             return { value: m, done: false };
           }
           await new Promise<void>((r) => {

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { MemoryBus } from "../../src/mod.js";
+
+describe("deliveries that cause deliveries (turns.ts)", () => {
+  it("let a timer run while a ping-pong between two subscribers goes on", async () => {
+    const bus = new MemoryBus();
+    let hops = 0;
+    let hopsWhenTimerRan = -1;
+    const stopAt = 200_000;
+    const done = new Promise<void>((resolve) => {
+      for (const [from, to] of [
+        ["ping", "pong"],
+        ["pong", "ping"],
+      ] as const) {
+        bus.subscribe(from, {
+          callback: () => {
+            if (++hops >= stopAt) resolve();
+            else bus.publish(to, new Uint8Array(0));
+          },
+        });
+      }
+    });
+    setTimeout(() => {
+      hopsWhenTimerRan = hops;
+    }, 0);
+    bus.publish("ping", new Uint8Array(0));
+    await done;
+    await bus.close();
+    assert.ok(hopsWhenTimerRan >= 0, "the timer ran");
+    assert.ok(hopsWhenTimerRan < stopAt, `the timer waited for the whole chain (${hopsWhenTimerRan} hops)`);
+  });
+
+  it("let a timer run while a stream consumer works through a deep backlog", async () => {
+    const bus = new MemoryBus();
+    await bus.streams.ensure({ name: "DEEP", subjects: ["deep"] });
+    const n = 50_000;
+    await Promise.all(Array.from({ length: n }, () => bus.streams.publish("deep", new Uint8Array(8))));
+    const consumer = await bus.streams.consumer("DEEP", { name: "c", maxInFlight: n });
+    let taken = 0;
+    let takenWhenTimerRan = -1;
+    setTimeout(() => {
+      takenWhenTimerRan = taken;
+    }, 0);
+    const stream = consumer.consume({ maxMessages: 64 });
+    for await (const m of stream) {
+      m.ack();
+      if (++taken === n) break;
+    }
+    await bus.close();
+    assert.ok(takenWhenTimerRan >= 0 && takenWhenTimerRan < n, `timer ran after ${takenWhenTimerRan} of ${n}`);
+  });
+});
