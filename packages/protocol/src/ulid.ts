@@ -6,6 +6,11 @@ const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const ULID_RE = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 const MAX_TIME_MS = 2 ** 48 - 1;
 const RANDOM_BYTES = 10;
+const ULID_LENGTH = 26;
+/** Character codes of {@link ALPHABET}. */
+const CODES = Array.from(ALPHABET, (c) => c.charCodeAt(0));
+/** Factories made by {@link monotonicUlid}; see {@link isOwnUlidFactory}. */
+const ownFactories = new WeakSet<UlidFactory>();
 
 /**
  * Makes ULIDs. Called with a time, uses it; called without, asks its clock.
@@ -43,9 +48,12 @@ export function monotonicUlid(options: UlidOptions = {}): UlidFactory {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? ((bytes: Uint8Array) => globalThis.crypto.getRandomValues(bytes));
   const entropy = new Uint8Array(RANDOM_BYTES);
+  // The id's 26 character codes: the time part is rewritten only when the time moves.
+  const codes = new Array<number>(ULID_LENGTH).fill(CODES[0]!);
   let lastMs = -1;
+  let codedMs = -1;
 
-  return (timeMs = clock.now()) => {
+  const next: UlidFactory = (timeMs = clock.now()) => {
     if (!Number.isInteger(timeMs) || timeMs < 0 || timeMs > MAX_TIME_MS) {
       throw new SwarmError("E_INVALID", "ULID time must be an integer from 0 to 2^48-1 ms", { timeMs });
     }
@@ -57,8 +65,26 @@ export function monotonicUlid(options: UlidOptions = {}): UlidFactory {
       lastMs = Math.min(lastMs + 1, MAX_TIME_MS);
       random(entropy);
     }
-    return encodeTime(lastMs) + encodeEntropy(entropy);
+    if (lastMs !== codedMs) {
+      codeTime(lastMs, codes);
+      codedMs = lastMs;
+    }
+    codeEntropy(entropy, codes);
+    // One flat string from the codes: cheaper than joining 26 one-character strings, and a regex or
+    // a hash of it later need not flatten it first.
+    return String.fromCharCode.apply(null, codes);
   };
+  ownFactories.add(next);
+  return next;
+}
+
+/**
+ * True when `factory` is one this module made: its ids are ULIDs by construction, so whoever
+ * takes one need not check it again.
+ * @internal
+ */
+export function isOwnUlidFactory(factory: UlidFactory): boolean {
+  return ownFactories.has(factory);
 }
 
 /**
@@ -99,27 +125,30 @@ function increment(bytes: Uint8Array): boolean {
   return false;
 }
 
-function encodeTime(ms: number): string {
-  let out = "";
-  for (let i = 0; i < 10; i++) {
-    out = ALPHABET[ms % 32]! + out;
+/** Writes the 48-bit time as the first 10 characters, most significant first. */
+function codeTime(ms: number, codes: number[]): void {
+  for (let i = 9; i >= 0; i--) {
+    codes[i] = CODES[ms % 32]!;
     ms = Math.floor(ms / 32);
   }
-  return out;
 }
 
-/** 80 bits, five at a time, most significant first. */
-function encodeEntropy(bytes: Uint8Array): string {
-  let out = "";
-  let acc = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    acc = ((acc << 8) | byte) & 0x1fff;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += ALPHABET[(acc >> bits) & 31];
-    }
+/** Writes the 80 random bits as the last 16 characters, five bits each, most significant first. */
+function codeEntropy(bytes: Uint8Array, codes: number[]): void {
+  // Two rounds of 5 bytes = 40 bits = 8 characters, as base32 does.
+  for (let i = 0, o = 10; i < RANDOM_BYTES; i += 5, o += 8) {
+    const b0 = bytes[i]!;
+    const b1 = bytes[i + 1]!;
+    const b2 = bytes[i + 2]!;
+    const b3 = bytes[i + 3]!;
+    const b4 = bytes[i + 4]!;
+    codes[o] = CODES[b0 >> 3]!;
+    codes[o + 1] = CODES[((b0 & 7) << 2) | (b1 >> 6)]!;
+    codes[o + 2] = CODES[(b1 >> 1) & 31]!;
+    codes[o + 3] = CODES[((b1 & 1) << 4) | (b2 >> 4)]!;
+    codes[o + 4] = CODES[((b2 & 15) << 1) | (b3 >> 7)]!;
+    codes[o + 5] = CODES[(b3 >> 2) & 31]!;
+    codes[o + 6] = CODES[((b3 & 3) << 3) | (b4 >> 5)]!;
+    codes[o + 7] = CODES[b4 & 31]!;
   }
-  return out;
 }

@@ -18,6 +18,20 @@ describe("ULIDs", () => {
     assert.equal(monotonicUlid({ random: zeros })(1469918176385).slice(0, 10), "01ARYZ6S41");
   });
 
+  it("encode the random part as its 80 bits, five at a time, most significant first", () => {
+    const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 10, maxLength: 10 }), (random) => {
+        const id = monotonicUlid({ random: (b) => b.set(random) })(1_700_000_000_000);
+        const bits = [...random].map((b) => b.toString(2).padStart(8, "0")).join("");
+        const expected = bits.match(/.{5}/g)!.map((five) => alphabet[Number.parseInt(five, 2)]);
+        assert.equal(id.slice(10), expected.join(""));
+        assert.equal(id.slice(0, 10), "01HF7YAT00");
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("are strictly increasing within one millisecond, in string order", () => {
     const clock = new SimulatedClock(1_700_000_000_000);
     const next = monotonicUlid({ clock });
