@@ -1,17 +1,10 @@
 import { type Clock, systemClock } from "./clock.js";
+import { checkEnvelope, LastChecked, validateEnvelope } from "./envelope-check.js";
 import { SwarmError } from "./errors.js";
 import { swarmlink } from "./gen/swarmlink.js";
-import { validateId } from "./ids.js";
-import {
-  DEFAULT_MAX_ENVELOPE_BYTES,
-  MAX_PRIORITY,
-  MAX_SHORT_TEXT_BYTES,
-  MAX_SUBJECT_BYTES,
-  MAX_TRACESTATE_BYTES,
-  MAX_TYPE_NAME_BYTES,
-} from "./limits.js";
+import { DEFAULT_MAX_ENVELOPE_BYTES } from "./limits.js";
 import { decodeWith } from "./payloads.js";
-import { isUlid, type UlidFactory, ulid } from "./ulid.js";
+import { isOwnUlidFactory, type UlidFactory, ulid } from "./ulid.js";
 
 /** Content type of a payload that is the protobuf encoding of the envelope's `type`. */
 export const CONTENT_TYPE_PROTOBUF = "application/x-protobuf";
@@ -86,24 +79,44 @@ export interface EnvelopeCodecOptions {
  * ```
  */
 export function createEnvelope(init: EnvelopeInit, options: CreateEnvelopeOptions = {}): Envelope {
-  const timeMs = init.timeMs ?? (options.clock ?? systemClock).now();
+  return buildEnvelope(init, init.type, init.payload, options);
+}
+
+/**
+ * `createEnvelope` with `type` and `payload` given apart from the other fields, so that `wrap`
+ * need not copy its caller's fields into a new object first.
+ * @internal
+ */
+export function buildEnvelope(
+  fields: Omit<EnvelopeInit, "type" | "payload">,
+  type: string,
+  payload: Uint8Array | undefined,
+  options: CreateEnvelopeOptions,
+): Envelope {
+  const timeMs = fields.timeMs ?? (options.clock ?? systemClock).now();
+  const newId = options.newId ?? ulid;
+  const ownId = fields.id === undefined && isOwnUlidFactory(newId);
   const env: Envelope = {
-    id: init.id ?? (options.newId ?? ulid)(timeMs),
-    type: init.type,
-    source: init.source,
+    id: fields.id ?? newId(timeMs),
+    type,
+    source: fields.source,
     timeMs,
-    payload: init.payload ?? new Uint8Array(0),
-    correlationId: init.correlationId ?? "",
-    replyTo: init.replyTo ?? "",
-    traceparent: init.traceparent ?? "",
-    tracestate: init.tracestate ?? "",
-    ttlMs: init.ttlMs ?? 0,
-    priority: init.priority ?? 0,
-    contentType: init.contentType ?? "",
+    payload: payload ?? new Uint8Array(0),
+    correlationId: fields.correlationId ?? "",
+    replyTo: fields.replyTo ?? "",
+    traceparent: fields.traceparent ?? "",
+    tracestate: fields.tracestate ?? "",
+    ttlMs: fields.ttlMs ?? 0,
+    priority: fields.priority ?? 0,
+    contentType: fields.contentType ?? "",
   };
-  validateEnvelope(env);
+  checkEnvelope(env, ownId);
+  lastChecked.remember(env);
   return env;
 }
+
+/** See {@link LastChecked}: spares `encodeEnvelope(createEnvelope(…))` a second check. */
+const lastChecked = new LastChecked();
 
 /**
  * Encodes an Envelope for the wire, after checking it.
@@ -118,7 +131,7 @@ export function createEnvelope(init: EnvelopeInit, options: CreateEnvelopeOption
  * ```
  */
 export function encodeEnvelope(env: Envelope, options: EnvelopeCodecOptions = {}): Uint8Array {
-  validateEnvelope(env);
+  if (!lastChecked.take(env)) validateEnvelope(env);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ENVELOPE_BYTES;
   // Cheap early refusal: the payload alone is over the limit.
   if (env.payload.length > maxBytes) throw tooLarge(env.payload.length, maxBytes);
@@ -168,72 +181,9 @@ export function decodeEnvelope(bytes: Uint8Array, options: EnvelopeCodecOptions 
   return env;
 }
 
-/**
- * Checks every field of an Envelope: id a ULID, type a qualified name, source an id, a positive
- * time, bounded texts, a well-formed traceparent, priority within range.
- *
- * @throws SwarmError `E_INVALID` with `context.field` naming the first bad field.
- */
-export function validateEnvelope(env: Envelope): void {
-  if (!isUlid(env.id)) invalid("id", "must be a ULID");
-  if (!isTypeName(env.type)) invalid("type", "must be a fully qualified message name");
-  validateId("source", env.source);
-  if (!Number.isSafeInteger(env.timeMs) || env.timeMs <= 0) invalid("timeMs", "must be a positive integer");
-  if (!(env.payload instanceof Uint8Array)) invalid("payload", "must be a Uint8Array");
-  checkText("correlationId", env.correlationId, MAX_SHORT_TEXT_BYTES, /^[^\p{Cc}]*$/u);
-  checkText("replyTo", env.replyTo, MAX_SUBJECT_BYTES, /^(?:[^\s.*>\p{Cc}]+(?:\.[^\s.*>\p{Cc}]+)*)?$/u);
-  if (env.traceparent !== "" && !isTraceparent(env.traceparent)) {
-    invalid("traceparent", "must be a W3C traceparent");
-  }
-  checkText("tracestate", env.tracestate, MAX_TRACESTATE_BYTES, /^[\x20-\x7e]*$/);
-  if (!Number.isInteger(env.ttlMs) || env.ttlMs < 0 || env.ttlMs > 0xffffffff) {
-    invalid("ttlMs", "must be an integer from 0 to 2^32-1");
-  }
-  if (!Number.isInteger(env.priority) || env.priority < 0 || env.priority > MAX_PRIORITY) {
-    invalid("priority", `must be an integer from 0 to ${MAX_PRIORITY}`);
-  }
-  checkText("contentType", env.contentType, MAX_SHORT_TEXT_BYTES, /^[\x20-\x7e]*$/);
-}
-
 /** True when the envelope has a TTL and `nowMs` is past it. */
 export function isExpired(env: Pick<Envelope, "timeMs" | "ttlMs">, nowMs: number): boolean {
   return env.ttlMs > 0 && nowMs > env.timeMs + env.ttlMs;
-}
-
-const TYPE_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
-const TRACEPARENT_RE = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-[^\s]*)?$/;
-
-function isTypeName(value: unknown): boolean {
-  return typeof value === "string" && value.length <= MAX_TYPE_NAME_BYTES && TYPE_NAME_RE.test(value);
-}
-
-/**
- * W3C Trace Context §3.2: version 00 has exactly four fields; a later version may append more.
- * Version ff and all-zero ids are invalid.
- */
-function isTraceparent(value: string): boolean {
-  const m = TRACEPARENT_RE.exec(value);
-  if (!m) return false;
-  const [, version, traceId, parentId, , rest] = m;
-  if (version === "ff" || (version === "00" && rest !== undefined)) return false;
-  return !/^0+$/.test(traceId!) && !/^0+$/.test(parentId!);
-}
-
-const encoder = new TextEncoder();
-const LONE_SURROGATE = /\p{Surrogate}/u;
-
-function checkText(field: string, value: unknown, maxBytes: number, allowed: RegExp): void {
-  if (typeof value !== "string") invalid(field, "must be a string");
-  // A UTF-16 unit takes one to three bytes of UTF-8: encode only when the length cannot tell.
-  if (value.length > maxBytes || (value.length * 3 > maxBytes && encoder.encode(value).length > maxBytes)) {
-    invalid(field, `must be at most ${maxBytes} bytes`);
-  }
-  if (!allowed.test(value) || LONE_SURROGATE.test(value))
-    invalid(field, "contains characters that are not allowed");
-}
-
-function invalid(field: string, reason: string): never {
-  throw new SwarmError("E_INVALID", `envelope ${field} ${reason}`, { field, reason });
 }
 
 function tooLarge(bytes: number, maxBytes: number): SwarmError {

@@ -8,7 +8,6 @@ import { MAX_ID_BYTES } from "./limits.js";
  * Lone UTF-16 surrogates are refused separately: they cannot be encoded as UTF-8 intact.
  */
 const FORBIDDEN = /[.*>/+#\s\p{Cc}\p{Cf}]/u;
-const LONE_SURROGATE = /\p{Surrogate}/u;
 const encoder = new TextEncoder();
 
 /** Why `id` is not a valid id, or undefined when it is. */
@@ -24,7 +23,7 @@ function idProblem(id: unknown): string | undefined {
   }
   const bad = FORBIDDEN.exec(id);
   if (bad) return `must not contain ${JSON.stringify(bad[0])}`;
-  if (LONE_SURROGATE.test(id)) return "must be well-formed Unicode";
+  if (!id.isWellFormed()) return "must be well-formed Unicode";
   return undefined;
 }
 

@@ -14,8 +14,8 @@ export {
   decodeEnvelope,
   encodeEnvelope,
   isExpired,
-  validateEnvelope,
 } from "./envelope.js";
+export { validateEnvelope } from "./envelope-check.js";
 export type { ErrorCode, ErrorContext } from "./errors.js";
 export { abortError, ERROR_CODES, isSwarmError, SwarmError, toSwarmError } from "./errors.js";
 export { swarmlink } from "./gen/swarmlink.js";

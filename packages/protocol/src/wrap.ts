@@ -1,7 +1,7 @@
 import {
+  buildEnvelope,
   CONTENT_TYPE_PROTOBUF,
   type CreateEnvelopeOptions,
-  createEnvelope,
   type Envelope,
   type EnvelopeInit,
 } from "./envelope.js";
@@ -35,9 +35,10 @@ export function wrap<K extends PayloadType>(
   type: K,
   payload: PayloadInit<K>,
   meta: EnvelopeMeta,
-  options?: CreateEnvelopeOptions,
+  options: CreateEnvelopeOptions = {},
 ): Envelope {
-  return createEnvelope({ ...meta, type, payload: encodePayload(type, payload) }, options);
+  // No `{ ...meta, type, payload }`: on Node 20 that spread costs more than checking the envelope.
+  return buildEnvelope(meta, type, encodePayload(type, payload), options);
 }
 
 /**

@@ -157,6 +157,28 @@ describe("envelope codec", () => {
     });
   }
 
+  it("refuses at encoding an envelope changed after it was made, whichever field went bad", () => {
+    for (const [field, , patch] of invalid) {
+      const env = full();
+      Object.assign(env, patch);
+      assert.throws(
+        () => encodeEnvelope(env),
+        (err) => isSwarmError(err, "E_INVALID") && err.context.field === field,
+        field,
+      );
+    }
+    const env = full();
+    env.payload = "bytes" as unknown as Uint8Array;
+    assert.throws(() => encodeEnvelope(env), code("E_INVALID"));
+  });
+
+  it("checks an id from a factory of the caller's, where only its own ids are trusted", () => {
+    assert.throws(
+      () => createEnvelope({ type: "a.B", source: "s" }, { newId: () => "not-a-ulid" }),
+      (err) => isSwarmError(err, "E_INVALID") && err.context.field === "id",
+    );
+  });
+
   it("refuses decoded envelopes that miss required fields with E_INVALID", () => {
     const bytes = swarmlink.v1.Envelope.encode({ type: "a.B", source: "s", timeMs: 1 }).finish();
     assert.throws(
