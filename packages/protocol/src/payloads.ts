@@ -90,7 +90,7 @@ export function encodePayload<K extends PayloadType>(type: K, value: PayloadInit
   if (typeof value !== "object" || value === null) {
     throw new SwarmError("E_ENCODE", "payload must be an object", { type, reason: typeof value });
   }
-  const problem = codec.verify(value as { [k: string]: unknown }) ?? malformedString(value, type, 0);
+  const problem = codec.verify(value as { [k: string]: unknown }) ?? malformedString(value, type);
   if (problem) throw new SwarmError("E_ENCODE", `invalid ${type}: ${problem}`, { type, reason: problem });
   try {
     return codec.encode(value).finish();
@@ -99,24 +99,43 @@ export function encodePayload<K extends PayloadType>(type: K, value: PayloadInit
   }
 }
 
-const LONE_SURROGATE = /\p{Surrogate}/u;
-
 /**
  * Where a string in `value` holds a lone UTF-16 surrogate. protobufjs would encode it as bytes that
  * are not UTF-8, which every decoder (ours included) then refuses; better to refuse it here.
+ * Looks only at own properties, which is all protobufjs encodes, walks only what can hold a string
+ * (arrays, maps and nested messages, never bytes), and spells the path only when it finds one.
  * Messages nest only a few levels; the depth bound keeps a cyclic object from recursing forever.
  */
-function malformedString(value: unknown, path: string, depth: number): string | null {
-  if (typeof value === "string")
-    return LONE_SURROGATE.test(value) ? `${path}: string is not well-formed Unicode` : null;
-  if (typeof value !== "object" || value === null || value instanceof Uint8Array || depth > 16) return null;
-  for (const [key, inner] of Object.entries(value)) {
-    const problem =
-      (LONE_SURROGATE.test(key) && `${path}: key is not well-formed Unicode`) ||
-      malformedString(inner, `${path}.${key}`, depth + 1);
-    if (problem) return problem;
+function malformedString(value: object, path: string): string | null {
+  const where = malformedIn(value, 0);
+  return where === null ? null : path + where;
+}
+
+/** Where below `value` the first bad string or key is, and which, or null. */
+function malformedIn(value: object, depth: number): string | null {
+  if (depth > 16) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const where = malformedValue(value[i], depth);
+      if (where !== null) return `.${i}${where}`;
+    }
+    return null;
+  }
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    // The key itself stays out of the message: it would carry the lone surrogate into the error.
+    if (!key.isWellFormed()) return ": key is not well-formed Unicode";
+    const where = malformedValue((value as Record<string, unknown>)[key], depth);
+    if (where !== null) return `.${key}${where}`;
   }
   return null;
+}
+
+function malformedValue(inner: unknown, depth: number): string | null {
+  if (typeof inner === "string") return inner.isWellFormed() ? null : ": string is not well-formed Unicode";
+  if (typeof inner !== "object" || inner === null || inner instanceof Uint8Array) return null;
+  return malformedIn(inner, depth + 1);
 }
 
 /** Options of {@link decodePayload}. */
