@@ -38,6 +38,9 @@ export const TAKEOVER_RETRY_MS = 1000;
  *   publishes `FAILED` (never stored) before `QUEUED` or `DEAD_LETTERED`.
  * - Dead letters: the `TaskInfo`, `reason` saying why, on `deadLetter("tasks")` (stream `SWARM_DLQ`).
  * - Records: `kvKeys.task(id)` = FencedStore header (the writer's token) + encoded `TaskInfo`.
+ *   ACCEPTED and PROGRESS are the leader's memory and events only: the stored record says AWARDED
+ *   until the attempt ends (a new leader re-sends that award as the same attempt; the agent running
+ *   it answers ACCEPTED again). `get` and `list` answer from the leader's memory.
  *
  * **Allocation.** Waiting tasks are served by priority (higher first), then age. `queue`: among
  * capable online agents (capabilities and attributes) with a free credit, the least loaded

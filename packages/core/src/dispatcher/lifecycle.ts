@@ -12,6 +12,13 @@ export interface Step {
   next: TaskRecord;
   /** Published on `taskEvents` before `next`, never stored (the `FAILED` of an attempt). */
   events?: TaskRecord[];
+  /**
+   * Kept in the leader's memory and published, not written to the Store: the record stays at the
+   * last stored step. For ACCEPTED and PROGRESS, whose stored AWARDED tells a new leader all it
+   * needs — it re-sends the award as the same attempt, and the agent that runs it says ACCEPTED
+   * again. Saves a Store write on every task's path.
+   */
+  volatile?: boolean;
 }
 
 /** What retries need. */
@@ -61,7 +68,7 @@ export function award(r: TaskRecord, agentId: string, nowMs: number): Step | und
 /** The award of `attempt` was accepted (the answer to the award request). */
 export function accept(r: TaskRecord, attempt: number, nowMs: number): Step | undefined {
   if (r.state !== S.TASK_STATE_AWARDED || r.attempts !== attempt) return undefined;
-  return { next: change(r, { state: S.TASK_STATE_ACCEPTED }, nowMs) };
+  return { next: change(r, { state: S.TASK_STATE_ACCEPTED }, nowMs), volatile: true };
 }
 
 /**
@@ -106,7 +113,7 @@ export function report(r: TaskRecord, rep: TaskResult, nowMs: number, policy: Re
     case S.TASK_STATE_PROGRESS:
       return r.state === S.TASK_STATE_PROGRESS
         ? undefined
-        : { next: change(r, { state: S.TASK_STATE_PROGRESS }, nowMs) };
+        : { next: change(r, { state: S.TASK_STATE_PROGRESS }, nowMs), volatile: true };
     case S.TASK_STATE_SUCCEEDED: {
       const patch = { state: S.TASK_STATE_SUCCEEDED, result: rep.result, reason: "", error: undefined };
       return { next: change(r, patch, nowMs) };

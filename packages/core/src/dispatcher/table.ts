@@ -21,8 +21,11 @@ export interface TaskTableOptions {
   finishedRecordTtlMs: number;
   /** Runs before a step's record is written (e.g. the dead-letter publish); a throw cancels the step. */
   beforeWrite: (step: Step) => Promise<void>;
-  /** Runs after a step's record is written (events, timers, stats). */
-  afterWrite: (prev: TaskRecord | undefined, step: Step) => void;
+  /**
+   * Runs after a step's record is written (events, timers, stats), with `next` encoded as it was
+   * stored (undefined for a volatile step), so that its event need not encode it again.
+   */
+  afterWrite: (prev: TaskRecord | undefined, step: Step, encoded: Uint8Array | undefined) => void;
 }
 
 interface Slot {
@@ -92,13 +95,14 @@ export class TaskTable {
     const next = { ...rec, fencingToken: this.#o.token };
     const step: Step = { next };
     await this.#o.beforeWrite(step);
+    const encoded = encodeRecord(next);
     let revision: number;
     try {
       revision = await this.#o.fenced.write(
         kvKeys.task(id),
         (cur) => {
           if (cur) throw new SwarmError("E_EXISTS", "task record exists", { taskId: id });
-          return encodeRecord(next);
+          return encoded;
         },
         { ...this.#ttl(next), knownRevision: 0 },
       );
@@ -108,7 +112,7 @@ export class TaskTable {
     }
     if (this.#slots.has(id)) return "exists"; // created twice at once: the other won the slot
     this.load(next, revision);
-    this.#o.afterWrite(undefined, step);
+    this.#o.afterWrite(undefined, step, encoded);
     return "created";
   }
 
@@ -142,6 +146,14 @@ export class TaskTable {
       if (!chosen) return undefined;
       const step: Step = { ...chosen, next: { ...chosen.next, fencingToken: this.#o.token } };
       const { next } = step;
+      if (step.volatile) {
+        // Not stored (see Step.volatile); `slot.revision` stays that of the last stored step.
+        slot.rec = next;
+        this.#o.credits.sync(next);
+        this.#o.afterWrite(prev, step, undefined);
+        return next;
+      }
+      const encoded = encodeRecord(next);
       try {
         await this.#o.beforeWrite(step);
         slot.revision = await this.#o.fenced.write(
@@ -154,7 +166,7 @@ export class TaskTable {
                 actual: cur?.revision,
               });
             }
-            return encodeRecord(next);
+            return encoded;
           },
           { ...this.#ttl(next), knownRevision: slot.revision },
         );
@@ -169,7 +181,7 @@ export class TaskTable {
         this.#slots.delete(id);
         this.#remember(next);
       }
-      this.#o.afterWrite(prev, step);
+      this.#o.afterWrite(prev, step, encoded);
       return next;
     }
   }

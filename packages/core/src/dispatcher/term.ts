@@ -2,7 +2,7 @@ import { setMaxListeners } from "node:events";
 import { isSwarmError, SwarmError, subjects, TaskState, type TimerHandle } from "@swarmlink/protocol";
 import { FencedStore } from "../election/mod.js";
 import { isTerminal } from "../tasks/states.js";
-import { DEAD_LETTER_STREAM, envelopeBytes, TASKS_STREAM } from "../tasks/wire.js";
+import { DEAD_LETTER_STREAM, encodedEnvelopeBytes, envelopeBytes, TASKS_STREAM } from "../tasks/wire.js";
 import { Assigner } from "./assign.js";
 import type { TermContext } from "./context.js";
 import { Credits } from "./credits.js";
@@ -77,7 +77,7 @@ export class Term implements TermContext {
       recentLimit: o.recentLimit,
       finishedRecordTtlMs: o.finishedRecordTtlMs,
       beforeWrite: (step) => this.#beforeWrite(step),
-      afterWrite: (prev, step) => this.#afterWrite(prev, step),
+      afterWrite: (prev, step, encoded) => this.#afterWrite(prev, step, encoded),
     });
     this.#assigner = new Assigner(this);
     const gate = new Promise<void>((resolve) => {
@@ -177,10 +177,11 @@ export class Term implements TermContext {
     await o.bus.streams.publish(subjects.deadLetter("tasks"), data, { msgId: `dlq-${rec.task.id}` });
   }
 
-  #afterWrite(prev: TaskRecord | undefined, step: Step): void {
+  #afterWrite(prev: TaskRecord | undefined, step: Step, encoded: Uint8Array | undefined): void {
     const { next } = step;
     const id = next.task.id;
-    for (const e of [...(step.events ?? []), next]) this.#publish(e);
+    for (const e of step.events ?? []) this.#publish(e);
+    this.#publish(next, encoded);
     const failedAttempt = step.events?.find((e) => e.state === TaskState.TASK_STATE_FAILED);
     if (failedAttempt?.assignee) this.#assigner.avoid(id, failedAttempt.assignee);
     if (failedAttempt && next.state === TaskState.TASK_STATE_QUEUED) this.stats.retries++;
@@ -198,13 +199,14 @@ export class Term implements TermContext {
     if (isWaiting(next) || (was && !holder(next))) this.pump();
   }
 
-  #publish(rec: TaskRecord): void {
+  /** Publishes the record's event; `encoded` is the record's TaskInfo bytes when they are at hand. */
+  #publish(rec: TaskRecord, encoded?: Uint8Array): void {
     const { o } = this;
     try {
-      o.bus.publish(
-        subjects.taskEvents(rec.task.id),
-        envelopeBytes("swarmlink.v1.TaskInfo", rec, o.coordinatorId, o.clock),
-      );
+      const data = encoded
+        ? encodedEnvelopeBytes("swarmlink.v1.TaskInfo", encoded, o.coordinatorId, o.clock)
+        : envelopeBytes("swarmlink.v1.TaskInfo", rec, o.coordinatorId, o.clock);
+      o.bus.publish(subjects.taskEvents(rec.task.id), data);
     } catch (err) {
       o.log.warn({ err, taskId: rec.task.id }, "task event not published");
     }

@@ -1,5 +1,6 @@
 import {
   type Clock,
+  createEnvelope,
   decodeEnvelope,
   ERROR_CODES,
   type ErrorCode,
@@ -41,6 +42,16 @@ export function envelopeBytes<K extends PayloadType>(
   clock: Clock,
 ): Uint8Array {
   return encodeEnvelope(wrap(type, payload, { source }, { clock }));
+}
+
+/** An Envelope of `type` around a payload already encoded as one, from `source`. */
+export function encodedEnvelopeBytes(
+  type: PayloadType,
+  payload: Uint8Array,
+  source: string,
+  clock: Clock,
+): Uint8Array {
+  return encodeEnvelope(createEnvelope({ type, payload, source }, { clock }));
 }
 
 /**
