@@ -5,12 +5,27 @@ import { abortError } from "@swarmlink/protocol";
  * already has). The work itself cannot be called back: a write may still land, like after a
  * timeout. What `run` produces after the abort goes to `discard` (e.g. a late connection to close).
  */
-export async function withSignal<T>(
+export function withSignal<T>(
   signal: AbortSignal | undefined,
   run: () => Promise<T>,
   discard?: (late: T) => unknown,
 ): Promise<T> {
-  if (!signal) return run();
+  // Most calls carry no signal: no race, no listener, no extra async frame.
+  if (!signal) {
+    try {
+      return run();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+  return race(signal, run, discard);
+}
+
+async function race<T>(
+  signal: AbortSignal,
+  run: () => Promise<T>,
+  discard: ((late: T) => unknown) | undefined,
+): Promise<T> {
   if (signal.aborted) throw abortError(signal);
   let onAbort: () => void = () => {};
   const aborted = new Promise<never>((_, reject) => {

@@ -23,6 +23,6 @@ export class Layout {
 
   /** KEYS 1–5 for a script on `key`. */
   forKey(key: string): string[] {
-    return [...this.shared, this.valuePrefix + key];
+    return [this.rev, this.changes, this.index, this.leases, this.valuePrefix + key];
   }
 }

@@ -178,12 +178,12 @@ export class RedisStore implements Store {
   }
 
   /** Runs one Redis call, translating its failure once; `signal` may cut the wait short. */
-  async #call<T>(fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    try {
-      return await withSignal(signal, fn);
-    } catch (err) {
-      if (isSwarmError(err)) throw err; // the signal's
-      throw this.#life.isClosed ? this.#life.closedError() : fromRedis(err);
-    }
+  #call<T>(fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    return withSignal(signal, fn).catch(this.#failed);
   }
+
+  #failed = (err: unknown): never => {
+    if (isSwarmError(err)) throw err; // the signal's
+    throw this.#life.isClosed ? this.#life.closedError() : fromRedis(err);
+  };
 }
