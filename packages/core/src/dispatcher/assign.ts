@@ -67,11 +67,12 @@ export class Assigner {
     if (signal.aborted) return;
     const now = o.clock.now();
     const load = (id: string) => credits.load(id);
-    const waiting = table
-      .active()
-      .filter((r) => isWaiting(r) && !this.#busy.has(r.task.id) && r.notBeforeMs <= now)
-      .filter((r) => !(r.task.deadlineMs > 0 && r.task.deadlineMs <= now))
-      .sort(byUrgency);
+    const waiting: TaskRecord[] = [];
+    for (const r of table.waiting()) {
+      const due = !this.#busy.has(r.task.id) && r.notBeforeMs <= now;
+      if (due && !(r.task.deadlineMs > 0 && r.task.deadlineMs <= now)) waiting.push(r);
+    }
+    waiting.sort(byUrgency);
     const seen = new Map<string, AgentRecord[]>();
     /** This pass's auction tasks, by the attempt their award would be. */
     const auctions = new Map<number, AuctionEntry[]>();
@@ -98,6 +99,38 @@ export class Assigner {
       if (entries.length > 1 && o.batchAuction) void this.#auctions.batch(round, entries);
       else for (const e of entries) void this.#auctions.single(e.id, e.candidates);
     }
+  }
+
+  /**
+   * For a task being taken in (not stored yet) while no other task waits: the agent a pass would
+   * award it to right now, with that agent's credit held and the task marked busy; undefined when it
+   * must wait like any other (something waits already — it must not jump the queue —, it is an
+   * auction, or no capable agent has a free credit). The caller stores the task AWARDED to that
+   * agent (attempt 1), then calls {@link Assigner.claimed} with the record, or with undefined when
+   * it was not stored so.
+   */
+  claim(r: TaskRecord): string | undefined {
+    const { o, table, credits } = this.#ctx;
+    const t = r.task;
+    if (table.waitingCount > 0 || (t.strategy === TaskStrategy.TASK_STRATEGY_AUCTION && o.auction)) return;
+    // A known task (a duplicate submission) keeps the credit it holds; claiming would move it.
+    if (table.get(t.id) || this.#busy.has(t.id)) return;
+    const chosen = this.#pick(t.id, capableAgents(t, o.directory), r);
+    if (!chosen) return;
+    credits.hold(chosen.id, t.id);
+    this.#busy.add(t.id);
+    return chosen.id;
+  }
+
+  /** The end of a {@link Assigner.claim}: sends the stored award, or gives the credit back. */
+  claimed(id: string, rec: TaskRecord | undefined): void {
+    if (!rec || rec.state !== TaskState.TASK_STATE_AWARDED) {
+      this.#done(id);
+      return;
+    }
+    this.#ctx.stats.awards++;
+    this.#ctx.stats.latency(0);
+    void this.#settle(rec).finally(() => this.#done(id));
   }
 
   /**

@@ -2,10 +2,11 @@ import { decodeEnvelope, isSwarmError, isValidId, type Task, unwrapAs } from "@s
 import type { MessageStream, StreamMsg } from "@swarmlink/transport";
 import { taskProblem } from "../tasks/spec.js";
 import { TASKS_STREAM } from "../tasks/wire.js";
+import type { Assigner } from "./assign.js";
 import type { TermContext } from "./context.js";
-import { reject } from "./lifecycle.js";
+import { award, reject } from "./lifecycle.js";
 import { DEFAULT_INTAKE_MAX_IN_FLIGHT, INTAKE_CONSUMER } from "./options.js";
-import { newRecord } from "./record.js";
+import { newRecord, type TaskRecord } from "./record.js";
 
 /** Submissions buffered ahead of the intake loop (the consumer refills at 75%). */
 const INTAKE_BUFFER = 32;
@@ -21,11 +22,13 @@ const INTAKE_RETRY_MS = 1000;
  */
 export class Intake {
   #ctx: TermContext;
+  #assigner: Assigner;
   #stream: MessageStream | undefined;
   #loop: Promise<void> | undefined;
 
-  constructor(ctx: TermContext) {
+  constructor(ctx: TermContext, assigner: Assigner) {
     this.#ctx = ctx;
+    this.#assigner = assigner;
   }
 
   start(): void {
@@ -88,15 +91,24 @@ export class Intake {
     const problem = taskProblem(task);
     const fresh = newRecord(task, token, now);
     const rec = problem ? reject(fresh, `invalid task: ${problem.field} ${problem.reason}`, now).next : fresh;
+    // While nothing waits, a task is stored already awarded: one Store write instead of two.
+    const agentId = problem ? undefined : this.#assigner.claim(fresh);
+    const awarded = agentId ? award(fresh, agentId, now)?.next : undefined;
+    let stored: TaskRecord | undefined;
     try {
-      const r = await table.create(rec);
+      const r = awarded ? await table.create(awarded, [fresh]) : await table.create(rec);
       if (r === "exists") stats.duplicates++;
-      else stats.submitted++;
+      else {
+        stats.submitted++;
+        stored = table.get(task.id);
+      }
       m.ack();
     } catch (err) {
       m.nak(signal.aborted ? 0 : INTAKE_RETRY_MS);
       if (!signal.aborted) this.#ctx.failed(err, "task record not written", { taskId: task.id });
       if (isSwarmError(err, "E_FENCED")) this.#stream?.stop();
+    } finally {
+      if (agentId) this.#assigner.claimed(task.id, stored);
     }
   }
 

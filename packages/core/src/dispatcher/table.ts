@@ -2,7 +2,7 @@ import { isSwarmError, kvKeys, SwarmError } from "@swarmlink/protocol";
 import type { FencedStore } from "../election/mod.js";
 import { isTerminal } from "../tasks/states.js";
 import type { Credits } from "./credits.js";
-import type { Step } from "./lifecycle.js";
+import { isWaiting, type Step } from "./lifecycle.js";
 import { decodeRecord, encodeRecord, type TaskRecord } from "./record.js";
 
 /** Tries of one transition when the stored record changed under it. */
@@ -45,6 +45,8 @@ interface Slot {
 export class TaskTable {
   #o: TaskTableOptions;
   #slots = new Map<string, Slot>();
+  /** The unfinished tasks that wait for an agent (`isWaiting`), kept with every change of a slot. */
+  #waiting = new Map<string, TaskRecord>();
   #recent = new Map<string, TaskRecord>();
 
   constructor(o: TaskTableOptions) {
@@ -66,6 +68,15 @@ export class TaskTable {
     return [...this.#slots.values()].map((s) => s.rec);
   }
 
+  /** Unfinished tasks waiting for an agent (QUEUED, or OFFERED by an auction nobody runs). */
+  waiting(): IterableIterator<TaskRecord> {
+    return this.#waiting.values();
+  }
+
+  get waitingCount(): number {
+    return this.#waiting.size;
+  }
+
   /** Finished tasks remembered, oldest first. */
   recent(): TaskRecord[] {
     return [...this.#recent.values()];
@@ -82,18 +93,20 @@ export class TaskTable {
       return;
     }
     this.#slots.set(rec.task.id, { rec, revision, chain: Promise.resolve() });
+    this.#track(rec);
     this.#o.credits.sync(rec);
   }
 
   /**
    * Writes a new record, unless one exists: `"exists"` then (a duplicate submission), and nothing
-   * is written. A finished record (dead on arrival) is remembered, an unfinished one kept.
+   * is written. A finished record (dead on arrival) is remembered, an unfinished one kept. `events`
+   * are published before it, not stored (the QUEUED of a task stored AWARDED at once).
    */
-  async create(rec: TaskRecord): Promise<"created" | "exists"> {
+  async create(rec: TaskRecord, events?: TaskRecord[]): Promise<"created" | "exists"> {
     const id = rec.task.id;
     if (this.#slots.has(id)) return "exists";
     const next = { ...rec, fencingToken: this.#o.token };
-    const step: Step = { next };
+    const step: Step = events ? { next, events } : { next };
     await this.#o.beforeWrite(step);
     const encoded = encodeRecord(next);
     let revision: number;
@@ -149,6 +162,7 @@ export class TaskTable {
       if (step.volatile) {
         // Not stored (see Step.volatile); `slot.revision` stays that of the last stored step.
         slot.rec = next;
+        this.#track(next);
         this.#o.credits.sync(next);
         this.#o.afterWrite(prev, step, undefined);
         return next;
@@ -176,6 +190,7 @@ export class TaskTable {
         continue;
       }
       slot.rec = next;
+      this.#track(next);
       this.#o.credits.sync(next);
       if (isTerminal(next.state)) {
         this.#slots.delete(id);
@@ -191,16 +206,24 @@ export class TaskTable {
     const e = await this.#o.fenced.get(kvKeys.task(id));
     if (!e) {
       this.#slots.delete(id);
+      this.#waiting.delete(id);
       this.#o.credits.drop(id);
       return;
     }
     slot.rec = decodeRecord(e.value);
+    this.#track(slot.rec);
     slot.revision = e.revision;
     this.#o.credits.sync(slot.rec);
     if (isTerminal(slot.rec.state)) {
       this.#slots.delete(id);
       this.#remember(slot.rec);
     }
+  }
+
+  /** Keeps `#waiting` in step with a slot's record (a finished record never waits). */
+  #track(rec: TaskRecord): void {
+    if (isWaiting(rec)) this.#waiting.set(rec.task.id, rec);
+    else this.#waiting.delete(rec.task.id);
   }
 
   #remember(rec: TaskRecord): void {

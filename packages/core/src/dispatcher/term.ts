@@ -84,7 +84,7 @@ export class Term implements TermContext {
       this.#openGate = resolve;
     });
     this.#handlers = new Handlers(this, gate);
-    this.#intake = new Intake(this);
+    this.#intake = new Intake(this, this.#assigner);
     this.#watchdog = new Watchdog(this, this.#assigner);
   }
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { TaskState } from "@swarmlink/protocol";
+import { decodeEnvelope, KV_PREFIXES, subjectPatterns, TaskState, unwrapAs } from "@swarmlink/protocol";
 import fc from "fast-check";
+import { decodeRecord } from "../../src/dispatcher/record.js";
+import { decodeFenced } from "../../src/election/mod.js";
 import { TaskClient } from "../../src/tasks/mod.js";
 import { runUntil, SimSwarm } from "./dispatcher-helpers.js";
 
@@ -68,6 +70,47 @@ describe("Dispatcher, queue and direct allocation", () => {
       served.push([...agent.running][0]!);
     }
     assert.deepEqual(served, [top.id, oldHigh.id, newHigh.id, low.id]);
+  });
+
+  it("stores a task awarded at once while nothing waits, and queues it behind waiting tasks otherwise", async () => {
+    const agent = swarm.agent({ id: "solo", credits: 1 }, { behaviour: "hold" });
+    await swarm.leader();
+    const writes = new Map<string, number[]>();
+    const events = new Map<string, number[]>();
+    const watch = swarm.store.watch(KV_PREFIXES.tasks);
+    void (async () => {
+      for await (const c of watch) {
+        const id = c.key.slice(KV_PREFIXES.tasks.length);
+        if (c.value)
+          writes.set(id, [...(writes.get(id) ?? []), decodeRecord(decodeFenced(c.value).payload).state]);
+      }
+    })();
+    await watch.initialized;
+    swarm.bus.subscribe(subjectPatterns.taskEvents, {
+      callback: (_e, m) => {
+        const info = unwrapAs(decodeEnvelope(m.data), "swarmlink.v1.TaskInfo");
+        events.set(info.task!.id, [...(events.get(info.task!.id) ?? []), info.state]);
+      },
+    });
+    const first = await client.submit({ kind: "first" });
+    await runUntil(swarm.clock, () => agent.running.has(first.id), 2000);
+    // Nothing waited: one write, AWARDED; the events still tell every step.
+    assert.deepEqual(writes.get(first.id), [S.TASK_STATE_AWARDED]);
+    assert.deepEqual(events.get(first.id), [
+      S.TASK_STATE_QUEUED,
+      S.TASK_STATE_AWARDED,
+      S.TASK_STATE_ACCEPTED,
+    ]);
+    const second = await client.submit({ kind: "second" });
+    await runUntil(swarm.clock, () => swarm.dispatchers[0]!.stats().tasksByState.QUEUED === 1, 2000);
+    // The agent is busy: stored QUEUED, and a later, more urgent task does not jump it by claiming.
+    const urgent = await client.submit({ kind: "urgent", priority: 9 });
+    await runUntil(swarm.clock, () => swarm.dispatchers[0]!.stats().tasksByState.QUEUED === 2, 2000);
+    assert.deepEqual(writes.get(second.id), [S.TASK_STATE_QUEUED]);
+    assert.deepEqual(writes.get(urgent.id), [S.TASK_STATE_QUEUED]);
+    agent.release(first.id);
+    await runUntil(swarm.clock, () => agent.running.has(urgent.id), 2000);
+    watch.stop();
   });
 
   it("keeps a direct task waiting until its target is online with a free credit", async () => {

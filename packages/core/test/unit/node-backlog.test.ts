@@ -29,7 +29,9 @@ describe("SwarmNode (embedded) under a backlog", () => {
       const client = new TaskClient({ bus, timeoutMs: 60_000 });
       const n = 4000;
       // No yield between submissions: everything is queued in one go.
-      await Promise.all(Array.from({ length: n }, () => client.submit({ kind: "pick", capabilities: ["pick"] })));
+      await Promise.all(
+        Array.from({ length: n }, () => client.submit({ kind: "pick", capabilities: ["pick"] })),
+      );
       const succeeded = () => node.dispatcher.stats().finished.SUCCEEDED ?? 0;
       while (succeeded() < n) await new Promise((r) => setTimeout(r, 20));
       const stats = node.dispatcher.stats();
