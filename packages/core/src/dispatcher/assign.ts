@@ -4,7 +4,7 @@ import type { AgentRecord } from "../types.js";
 import { byUrgency, capableAgents, hasFreeCredit, pickLeastLoaded, taskPoint } from "./allocate.js";
 import { type AuctionEntry, Auctioneer } from "./auctioneer.js";
 import type { TermContext } from "./context.js";
-import { accept, award, failAttempt, isWaiting } from "./lifecycle.js";
+import { accept, award, failAttempt } from "./lifecycle.js";
 import { type ErrorInfo, errorInfo, type TaskRecord, taskForAttempt } from "./record.js";
 
 /** How an award request ended. */
