@@ -102,6 +102,8 @@ export const subjectPatterns = {
   heartbeats: `${AGENTS}.*.heartbeat`,
   /** Presence changes of every agent. */
   presence: `${AGENTS}.*.presence`,
+  /** Task offers, awards and cancels to every agent (a gateway routes them to its devices by id). */
+  agentTasks: `${AGENTS}.*.tasks.*`,
   /** Every telemetry stream of every agent. */
   telemetry: `${AGENTS}.*.telemetry.*`,
   /** One telemetry stream (e.g. "pose") of every agent. */
@@ -110,8 +112,6 @@ export const subjectPatterns = {
   agentTelemetry: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.telemetry.*`,
   /** Every command to one agent. */
   agentCommands: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.cmd.*`,
-  /** Task offers, awards and cancels to one agent. */
-  agentTasks: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.tasks.*`,
   /** Everything addressed to or about one agent. */
   agentInbox: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.>`,
   /** Events of every task. */

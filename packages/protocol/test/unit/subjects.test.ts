@@ -232,7 +232,7 @@ describe("NATS subjects", () => {
     assert.equal(subjectPatterns.telemetryStream("pose"), "swarm.v1.agents.*.telemetry.pose");
     assert.equal(subjectPatterns.deregistrations, "swarm.v1.agents.*.deregister");
     assert.equal(subjectPatterns.agentInbox("a1"), "swarm.v1.agents.a1.>");
-    assert.equal(subjectPatterns.agentTasks("a1"), "swarm.v1.agents.a1.tasks.*");
+    assert.equal(subjectPatterns.agentTasks, "swarm.v1.agents.*.tasks.*");
     assert.equal(subjectPatterns.task("t1"), "swarm.v1.tasks.t1.>");
     assert.equal(subjectPatterns.taskCancels, "swarm.v1.tasks.*.cancel");
     assert.equal(subjectPatterns.taskGets, "swarm.v1.tasks.*.get");
