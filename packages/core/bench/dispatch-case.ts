@@ -110,7 +110,7 @@ export async function dispatchCase(o: DispatchCaseOptions): Promise<DispatchCase
 }
 
 /** Submits up to `n` tasks, `window` at a time, none after `deadline` (performance.now()); returns how many. */
-async function submitWindowed(client: TaskClient, n: number, window: number, deadline: number) {
+export async function submitWindowed(client: TaskClient, n: number, window: number, deadline: number) {
   let next = 0;
   const lane = async () => {
     while (next < n && performance.now() < deadline) {
@@ -122,7 +122,8 @@ async function submitWindowed(client: TaskClient, n: number, window: number, dea
   return next;
 }
 
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+/** Polls `cond` every few ms until it holds; throws naming `what` after `ms`. */
+export async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = performance.now() + ms;
   while (!cond()) {
     if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);

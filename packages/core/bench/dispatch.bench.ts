@@ -8,6 +8,10 @@
  * - NATS + Redis store, and NATS + NATS KV store: a private nats-server (and redis-server).
  *   Baseline, on the same nats-server in the same run: a raw JetStream work queue (dispatch-raw.ts),
  *   the same number of publishes in flight, a pull consumer acking each message.
+ * - NATS + Redis, split: the SwarmNode in a process of its own, submitters and workers in this one
+ *   (dispatch-split.ts), against the raw work queue with its consumer in a process of its own.
+ *   This is how a swarm runs; the one-process cases put the coordinator, every agent and every
+ *   submitter on one core.
  */
 import { startNats, startRedis } from "@swarmlink/harness";
 import { systemClock } from "@swarmlink/protocol";
@@ -17,6 +21,7 @@ import { buildTask, envelopeBytes } from "../src/tasks/mod.js";
 import { lowerIsBetter, type Row } from "./auction-lib.js";
 import { type DispatchCaseOptions, type DispatchCaseResult, dispatchCase } from "./dispatch-case.js";
 import { rawWorkQueue } from "./dispatch-raw.js";
+import { splitDispatchCase } from "./dispatch-split.js";
 
 const SUITE = "dispatch";
 const WINDOW = 256;
@@ -43,7 +48,48 @@ export async function run(progress: (m: string) => void = () => {}): Promise<Row
   for (const storeKind of ["Redis", "NATS KV"] as const) {
     rows.push(...(await natsCase(storeKind, progress)));
   }
+  rows.push(await splitCase(progress));
   return rows;
+}
+
+async function splitCase(progress: (m: string) => void): Promise<Row> {
+  const nats = await startNats();
+  const redis = await startRedis();
+  try {
+    progress(`NATS + Redis, split: raw JetStream work queue, consumer process, ${RAW_MESSAGES} messages`);
+    const raw = await rawWorkQueue({
+      url: nats.url,
+      messages: RAW_MESSAGES,
+      window: WINDOW,
+      messageBytes: taskEnvelopeBytes(),
+      consumerProcess: true,
+    });
+    progress(`NATS + Redis, split: SwarmNode process (raw work queue: ${Math.round(raw)} msg/s)`);
+    const r = await splitDispatchCase({
+      ...NATS,
+      natsUrl: nats.url,
+      redisUrl: redis.url,
+      workers: WORKERS,
+      creditsPerWorker: CREDITS,
+      window: WINDOW,
+      progress,
+    });
+    progress(
+      `${r.tasks} tasks in ${(r.elapsedMs / 1000).toFixed(2)} s: ${Math.round(r.tasksPerSecond)} tasks/s, ` +
+        `submitters' and workers' process CPU ${Math.round(r.cpuShare * 100)}% of one core`,
+    );
+    return {
+      suite: SUITE,
+      case: `NATS + Redis, node in its own process: queue tasks/s, ${r.tasks} tasks (vs raw, consumer process)`,
+      value: r.tasksPerSecond,
+      unit: "tasks/s",
+      baseline: raw,
+      ratio: r.tasksPerSecond / raw,
+    };
+  } finally {
+    await redis.stop();
+    await nats.stop();
+  }
 }
 
 async function natsCase(storeKind: "Redis" | "NATS KV", progress: (m: string) => void): Promise<Row[]> {

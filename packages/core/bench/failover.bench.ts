@@ -5,7 +5,8 @@
  * Each round waits until the leader is awarding, waits a little more (a different share of the renew
  * interval each round, so kills land all over the renew cycle), SIGKILLs it and measures from the
  * kill to
- * - the next `leader` event of a surviving node (its election: the lease must lapse first), and
+ * - the next `leader` event of a surviving node (its election: liveness probes find the killed
+ *   leader gone in a few hundred ms; without them the lease would have to lapse first), and
  * - the first award from the new term crossing the Bus (a tap on every worker's award subject);
  * then starts a replacement node, so that three are always running. p50/p99 over the rounds; the
  * baseline is the lease itself (ratio = 1000 ms / figure: above 1 is a failover faster than a lease).
@@ -20,7 +21,7 @@ const SUITE = "failover";
 const LEASE_MS = 1000;
 const RENEW_MS = 250;
 const NODES = 3;
-const KILLS = 10;
+const KILLS = 30;
 /** A round that takes longer than this fails the benchmark. */
 const ROUND_TIMEOUT_MS = 15_000;
 const TRAFFIC = { workers: 4, credits: 2, workMs: 50, submitEveryMs: 50 };

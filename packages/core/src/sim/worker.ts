@@ -43,6 +43,8 @@ export class SimulatedWorker {
   readonly runs: { taskId: string; attempt: number; token: number }[] = [];
   /** Awards refused by the fence. */
   readonly refused: { taskId: string; token: number }[] = [];
+  /** Final reports (SUCCEEDED / FAILED) the leader has acknowledged: tasks it has recorded as done. */
+  reported = 0;
   #bus: Bus;
   #clock: Clock;
   #o: Required<Omit<SimulatedWorkerOptions, "clock" | "heartbeatIntervalMs">>;
@@ -155,6 +157,7 @@ export class SimulatedWorker {
     while (!this.#closed) {
       try {
         await this.#bus.request(subjects.taskStatus(taskId), data, { timeout: this.#o.reportTimeoutMs });
+        this.reported++;
         return;
       } catch (err) {
         if (this.#closed || isSwarmError(err, "E_CLOSED")) return;

@@ -1,0 +1,82 @@
+/**
+ * The dispatch benchmark as a swarm is deployed: the SwarmNode in a process of its own
+ * (test/fixtures/swarm-node.ts, NATS + Redis), the submitters (a TaskClient, `window` submits in
+ * flight) and the SimulatedWorkers in this one. The clock runs from the first submit to the moment
+ * the workers' final reports of every submitted task are acknowledged — the leader acknowledges a
+ * report once it has stored the task SUCCEEDED.
+ */
+import { NatsBus } from "@swarmlink/transport";
+import { SimulatedWorker } from "../src/sim/mod.js";
+import { TaskClient } from "../src/tasks/mod.js";
+import { NodeProcess } from "../test/integration/failover-helpers.js";
+import { submitWindowed, until } from "./dispatch-case.js";
+
+export interface SplitCaseOptions {
+  natsUrl: string;
+  redisUrl: string;
+  tasks: number;
+  submitBudgetMs: number;
+  drainTimeoutMs: number;
+  warmup: number;
+  workers: number;
+  creditsPerWorker: number;
+  window: number;
+  progress?: (m: string) => void;
+}
+
+export interface SplitCaseResult {
+  tasks: number;
+  elapsedMs: number;
+  tasksPerSecond: number;
+  /** CPU time of this process (submitters and workers) as a share of the wall time. */
+  cpuShare: number;
+}
+
+export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseResult> {
+  const node = new NodeProcess("bench-node", o.natsUrl, o.redisUrl, 2000, 500);
+  const bus = await NatsBus.connect({ servers: o.natsUrl, name: "bench-split" });
+  const workers: SimulatedWorker[] = [];
+  try {
+    await node.waitFor((e) => e.event === "leader");
+    for (let i = 0; i < o.workers; i++) {
+      const w = new SimulatedWorker(
+        bus,
+        { id: `bench-worker-${i}`, kind: 1, capabilities: ["pick"], credits: o.creditsPerWorker },
+        { workMs: 0, heartbeatIntervalMs: 1000 },
+      );
+      await w.start();
+      workers.push(w);
+    }
+    const client = new TaskClient({ bus, timeoutMs: 30_000 });
+    const reported = () => workers.reduce((n, w) => n + w.reported, 0);
+    o.progress?.(`warm-up: ${o.warmup} tasks (the node sees the workers register meanwhile)`);
+    await submitWindowed(client, o.warmup, o.window, Number.POSITIVE_INFINITY);
+    await until(() => reported() >= o.warmup, o.drainTimeoutMs, "the warm-up tasks to be reported");
+    o.progress?.(`measuring: up to ${o.tasks} tasks or ${o.submitBudgetMs / 1000} s of submitting`);
+    const before = reported();
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const submitted = await submitWindowed(client, o.tasks, o.window, t0 + o.submitBudgetMs);
+    await until(
+      () => reported() - before >= submitted,
+      o.drainTimeoutMs,
+      `${submitted} tasks to be reported (${reported() - before} so far)`,
+    );
+    const elapsedMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const runs = workers.reduce((n, w) => n + w.runs.length, 0);
+    if (runs !== o.warmup + submitted) {
+      throw new Error(`workers ran ${runs} tasks for ${o.warmup + submitted} submitted`);
+    }
+    return {
+      tasks: submitted,
+      elapsedMs,
+      tasksPerSecond: (submitted / elapsedMs) * 1000,
+      cpuShare: (cpu.user + cpu.system) / 1000 / elapsedMs,
+    };
+  } finally {
+    for (const w of workers) w.close();
+    await bus.close();
+    await node.stop();
+  }
+}
