@@ -47,6 +47,9 @@ describe("deliveries that cause deliveries (turns.ts)", () => {
       if (++taken === n) break;
     }
     await bus.close();
-    assert.ok(takenWhenTimerRan >= 0 && takenWhenTimerRan < n, `timer ran after ${takenWhenTimerRan} of ${n}`);
+    assert.ok(
+      takenWhenTimerRan >= 0 && takenWhenTimerRan < n,
+      `timer ran after ${takenWhenTimerRan} of ${n}`,
+    );
   });
 });
