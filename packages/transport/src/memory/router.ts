@@ -1,4 +1,4 @@
-import { subjectMatches } from "../subject.js";
+import { hasWildcard } from "../subject.js";
 import type { PushSubscription } from "../subscription.js";
 
 export interface Route {
@@ -7,96 +7,186 @@ export interface Route {
   readonly sub: PushSubscription;
 }
 
-interface Targets {
-  plain: Route[];
-  groups: Map<string, { members: Route[]; next: number }>;
+/** One token of the wildcard patterns: what follows it, and the routes whose pattern ends here. */
+interface Node {
+  children: Map<string, Node>;
+  /** The `*` branch. */
+  star: Node | undefined;
+  /** Routes whose pattern ends at this node. */
+  routes: Route[];
+  /** Routes whose pattern ends with `>` after this node: they match one or more further tokens. */
+  rest: Route[];
 }
 
-/** Most distinct subjects whose matches are cached; past it the cache starts over. */
-const MAX_CACHED_SUBJECTS = 10_000;
+const newNode = (): Node => ({ children: new Map(), star: undefined, routes: [], rest: [] });
 
 /**
  * Subject → subscribers, with NATS semantics: every plain subscriber gets a copy, each queue group
- * one member (round robin). Matches are cached per subject; a change of subscriptions drops only the
- * cached subjects its pattern matches (one entry for a literal subject), so that short-lived
- * subscriptions (request inboxes, one auction's bid subject) do not make every publish rematch
- * every route.
+ * one member (round robin per group). Literal patterns are one map lookup; wildcard patterns sit in
+ * a token trie, walked once per message. Nothing is cached per subject: most subjects of a busy
+ * swarm are used once (a task's status, a request's inbox), and a cache of them never hits and
+ * needs invalidating on every subscription change.
  */
 export class Router {
-  #routes = new Set<Route>();
-  #cache = new Map<string, Targets>();
+  #exact = new Map<string, Route[]>();
+  #root = newNode();
+  #wildcards = 0;
+  #size = 0;
+  /** Round-robin position per queue group name. */
+  #turn = new Map<string, number>();
+
+  get size(): number {
+    return this.#size;
+  }
 
   add(route: Route): void {
-    this.#routes.add(route);
-    this.#invalidate(route.pattern);
+    this.#size++;
+    if (!hasWildcard(route.pattern)) {
+      const list = this.#exact.get(route.pattern);
+      if (list) list.push(route);
+      else this.#exact.set(route.pattern, [route]);
+      return;
+    }
+    this.#wildcards++;
+    let node = this.#root;
+    const tokens = route.pattern.split(".");
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (t === ">") {
+        node.rest.push(route);
+        return;
+      }
+      if (t === "*") {
+        node.star ??= newNode();
+        node = node.star;
+      } else {
+        let next = node.children.get(t);
+        if (!next) {
+          next = newNode();
+          node.children.set(t, next);
+        }
+        node = next;
+      }
+    }
+    node.routes.push(route);
   }
 
   remove(route: Route): void {
-    if (this.#routes.delete(route)) this.#invalidate(route.pattern);
-  }
-
-  /** Drops the cached targets of every subject `pattern` matches: exactly those it changes. */
-  #invalidate(pattern: string): void {
-    if (!pattern.includes("*") && !pattern.includes(">")) {
-      this.#cache.delete(pattern);
+    if (!hasWildcard(route.pattern)) {
+      const list = this.#exact.get(route.pattern);
+      if (!list || !drop(list, route)) return;
+      if (list.length === 0) this.#exact.delete(route.pattern);
+      this.#size--;
       return;
     }
-    for (const subject of this.#cache.keys()) {
-      if (subjectMatches(pattern, subject)) this.#cache.delete(subject);
-    }
+    if (this.#removeFrom(this.#root, route, route.pattern.split("."), 0) === undefined) return;
+    this.#wildcards--;
+    this.#size--;
   }
 
-  get size(): number {
-    return this.#routes.size;
+  /** Removes `route` below `node`; undefined when it was not there, else whether `node` is now empty. */
+  #removeFrom(node: Node, route: Route, tokens: string[], i: number): boolean | undefined {
+    const t = tokens[i];
+    if (t === undefined || t === ">") {
+      if (!drop(t === undefined ? node.routes : node.rest, route)) return undefined;
+      return isEmpty(node);
+    }
+    const child = t === "*" ? node.star : node.children.get(t);
+    if (!child) return undefined;
+    const childEmpty = this.#removeFrom(child, route, tokens, i + 1);
+    if (childEmpty === undefined) return undefined;
+    // Prune what no pattern uses any more, so one-use wildcard patterns leave nothing behind.
+    if (childEmpty) {
+      if (t === "*") node.star = undefined;
+      else node.children.delete(t);
+    }
+    return isEmpty(node);
   }
 
   /** Delivers `msg` to the matching subscribers; returns how many received it. */
   deliver<M>(subject: string, msg: M, push: (route: Route, msg: M) => boolean): number {
-    const targets = this.#targets(subject);
+    const found = this.#match(subject);
+    if (found === undefined) return 0;
     let n = 0;
-    for (const r of targets.plain) if (push(r, msg)) n++;
-    for (const group of targets.groups.values()) {
-      const members = group.members;
-      // Skip members that are gone or draining: a queue group keeps serving while one member leaves.
-      for (let tries = 0; tries < members.length; tries++) {
-        const r = members[group.next++ % members.length]!;
-        if (push(r, msg)) {
-          n++;
-          break;
-        }
-      }
+    let queued: Route[] | undefined;
+    for (let i = 0; i < found.length; i++) {
+      const r = found[i]!;
+      if (r.queue === undefined) {
+        if (push(r, msg)) n++;
+      } else if (queued) queued.push(r);
+      else queued = [r];
     }
+    if (queued) n += this.#deliverToGroups(queued, msg, push);
     return n;
   }
 
   /** True when at least one active subscriber would receive a message on `subject`. */
   hasInterest(subject: string): boolean {
-    const t = this.#targets(subject);
-    return (
-      t.plain.some((r) => r.sub.active) ||
-      [...t.groups.values()].some((g) => g.members.some((r) => r.sub.active))
-    );
+    const found = this.#match(subject);
+    return found?.some((r) => r.sub.active) === true;
   }
 
-  #targets(subject: string): Targets {
-    let t = this.#cache.get(subject);
-    if (t) return t;
-    t = { plain: [], groups: new Map() };
-    for (const r of this.#routes) {
-      if (!subjectMatches(r.pattern, subject)) continue;
-      if (r.queue === undefined) {
-        t.plain.push(r);
-      } else {
-        let g = t.groups.get(r.queue);
-        if (!g) {
-          g = { members: [], next: 0 };
-          t.groups.set(r.queue, g);
-        }
-        g.members.push(r);
-      }
+  /** One member of each group; skips members that are gone or draining, so a group keeps serving while one leaves. */
+  #deliverToGroups<M>(queued: Route[], msg: M, push: (route: Route, msg: M) => boolean): number {
+    const groups = new Map<string, Route[]>();
+    for (const r of queued) {
+      const members = groups.get(r.queue!);
+      if (members) members.push(r);
+      else groups.set(r.queue!, [r]);
     }
-    if (this.#cache.size >= MAX_CACHED_SUBJECTS) this.#cache.clear();
-    this.#cache.set(subject, t);
-    return t;
+    let n = 0;
+    for (const [queue, members] of groups) {
+      let turn = this.#turn.get(queue) ?? 0;
+      for (let tries = 0; tries < members.length; tries++) {
+        const r = members[turn++ % members.length]!;
+        if (push(r, msg)) {
+          n++;
+          break;
+        }
+      }
+      this.#turn.set(queue, turn % 0x40000000);
+    }
+    return n;
   }
+
+  /** The routes matching `subject`, or undefined for none. */
+  #match(subject: string): Route[] | undefined {
+    const exact = this.#exact.get(subject);
+    // A copy whenever a push could change the list under the caller's loop: a subscription that
+    // reaches its `max` removes its route at once.
+    if (this.#wildcards === 0) return exact && exact.length > 1 ? exact.slice() : exact;
+    const found: Route[] = exact ? exact.slice() : [];
+    collect(this.#root, subject, 0, found);
+    return found.length > 0 ? found : undefined;
+  }
+}
+
+/** Adds the routes below `node` that match the tokens of `subject` from `start` on. */
+function collect(node: Node, subject: string, start: number, found: Route[]): void {
+  // `>` takes the token at `start` and everything after it.
+  for (const r of node.rest) found.push(r);
+  let end = subject.indexOf(".", start);
+  const last = end === -1;
+  if (last) end = subject.length;
+  const child = node.children.size > 0 ? node.children.get(subject.slice(start, end)) : undefined;
+  if (child) {
+    if (last) for (const r of child.routes) found.push(r);
+    else collect(child, subject, end + 1, found);
+  }
+  const star = node.star;
+  if (star) {
+    if (last) for (const r of star.routes) found.push(r);
+    else collect(star, subject, end + 1, found);
+  }
+}
+
+function drop(list: Route[], route: Route): boolean {
+  const i = list.indexOf(route);
+  if (i === -1) return false;
+  list.splice(i, 1);
+  return true;
+}
+
+function isEmpty(node: Node): boolean {
+  return node.routes.length === 0 && node.rest.length === 0 && node.children.size === 0 && !node.star;
 }
