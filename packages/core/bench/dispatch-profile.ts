@@ -1,15 +1,20 @@
 /**
  * CPU profile of one dispatch case (dispatch.bench.ts) in this process, the measured phase only:
- * `node --import tsx packages/core/bench/dispatch-profile.ts [memory|redis|nats-kv] [tasks] [out.cpuprofile]`.
+ * `node --import tsx packages/core/bench/dispatch-profile.ts [memory|redis|nats-kv|split] [tasks] [out.cpuprofile]`.
  * Prints the functions with the most self time and the most inclusive time (code of this repository
- * only), in µs per task, and writes the profile for Chrome DevTools / speedscope if asked.
+ * only), in µs per task, and writes the profile for Chrome DevTools / speedscope if asked. `split`
+ * profiles the SwarmNode process of the split case (dispatch-split.ts, NATS + Redis) over its whole
+ * run, warm-up and idle time included.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type ServerHandle, startNats, startRedis } from "@swarmlink/harness";
 import { MemoryStore, NatsKvStore, RedisStore, type Store } from "@swarmlink/store";
 import { type Bus, MemoryBus, NatsBus } from "@swarmlink/transport";
 import { dispatchCase } from "./dispatch-case.js";
+import { splitDispatchCase } from "./dispatch-split.js";
 
 interface ProfileNode {
   id: number;
@@ -26,7 +31,11 @@ const TOP = 20;
 const kind = process.argv[2] ?? "memory";
 const tasks = Number(process.argv[3] ?? 10_000);
 const out = process.argv[4];
-if (!["memory", "redis", "nats-kv"].includes(kind)) throw new Error(`unknown case ${kind}`);
+if (!["memory", "redis", "nats-kv", "split"].includes(kind)) throw new Error(`unknown case ${kind}`);
+if (kind === "split") {
+  await profileSplit();
+  process.exit(0);
+}
 
 const session = new Session();
 session.connect();
@@ -115,4 +124,31 @@ function label(n: ProfileNode): string {
   const f = n.callFrame;
   const file = f.url.replace(/^.*?\/(packages|node_modules)\//, "$1/");
   return `${f.functionName || "(anonymous)"} ${file}${file ? `:${f.lineNumber + 1}` : ""}`;
+}
+
+/** The split case, profiled in the SwarmNode process (test/fixtures/swarm-node.ts writes it on stop). */
+async function profileSplit(): Promise<void> {
+  const file = out ?? join(tmpdir(), `swarm-node-${process.pid}.cpuprofile`);
+  process.env.SWARM_NODE_CPU_PROFILE = file;
+  const nats = await startNats();
+  const redis = await startRedis();
+  try {
+    const r = await splitDispatchCase({
+      natsUrl: nats.url,
+      redisUrl: redis.url,
+      tasks,
+      submitBudgetMs: 60_000,
+      drainTimeoutMs: 60_000,
+      warmup: 500,
+      workers: 20,
+      creditsPerWorker: 50,
+      window: 256,
+      progress: (m) => process.stderr.write(`${m}\n`),
+    });
+    process.stdout.write(`${r.tasks} tasks: ${Math.round(r.tasksPerSecond)} tasks/s; profile in ${file}\n`);
+    process.stdout.write(summarize(JSON.parse(await readFile(file, "utf8")) as Profile, r.tasks + 500));
+  } finally {
+    await redis.stop();
+    await nats.stop();
+  }
 }
