@@ -11,6 +11,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from "../types.js";
+import { PendingReplies } from "./replies.js";
 import { type Route, Router } from "./router.js";
 import { MemoryStreams } from "./streams.js";
 
@@ -64,13 +65,11 @@ export class MemoryBus implements Bus {
   readonly clock: Clock;
   #router = new Router();
   #subs = new Set<PushSubscription>();
-  #inboxSeq = 0;
-  #inboxPrefix = `_INBOX.${Math.random().toString(36).slice(2)}`;
+  #replies: PendingReplies;
   #drainTimeoutMs: number;
   #closed: Error | null | undefined;
   #closedPromise: Promise<void | Error>;
   #resolveClosed!: (v: void | Error) => void;
-  #rejectPending = new Set<(err: SwarmError) => void>();
 
   constructor(opts: MemoryBusOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -84,13 +83,18 @@ export class MemoryBus implements Bus {
       this.#resolveClosed = r;
     });
     this.streams = new MemoryStreams(this.clock, () => this.#checkOpen());
+    this.#replies = new PendingReplies(this.clock);
   }
 
   publish(subject: string, data: Uint8Array = EMPTY, opts: PublishOptions = {}): void {
     this.#checkOpen();
-    checkSubject(subject, false);
+    // The inbox of a request of this Bus is well formed: the Bus made it.
+    const reply = this.#replies.waitsOn(subject);
+    if (!reply) checkSubject(subject, false);
     this.#checkSize(data);
     const msg = new MemoryMsg(subject, data, opts.headers, opts.reply, this);
+    if (reply) this.#replies.answer(subject, msg);
+    // Subscribers see a reply too (`_INBOX.>`), as on NATS.
     this.#router.deliver(subject, msg, pushTo);
   }
 
@@ -125,27 +129,9 @@ export class MemoryBus implements Bus {
       return Promise.reject(new SwarmError("E_NO_RESPONDERS", "no responders", { subject }));
     }
     const timeout = opts.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    const inbox = `${this.#inboxPrefix}.${++this.#inboxSeq}`;
-    return new Promise<Msg>((resolve, reject) => {
-      const finish = (err: SwarmError | undefined, msg?: Msg) => {
-        this.clock.clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        this.#rejectPending.delete(fail);
-        sub.unsubscribe();
-        if (err) reject(err);
-        else resolve(msg!);
-      };
-      const fail = (err: SwarmError) => finish(err);
-      const onAbort = () => finish(abortError(signal!));
-      const sub = this.subscribe(inbox, { max: 1, callback: (_e, m) => finish(undefined, m) });
-      const timer = this.clock.setTimeout(
-        () => finish(new SwarmError("E_TIMEOUT", "request timed out", { subject, timeoutMs: timeout })),
-        timeout,
-      );
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#rejectPending.add(fail);
-      this.#router.deliver(subject, new MemoryMsg(subject, data, opts.headers, inbox, this), pushTo);
-    });
+    const { inbox, reply } = this.#replies.open(subject, timeout, signal);
+    this.#router.deliver(subject, new MemoryMsg(subject, data, opts.headers, inbox, this), pushTo);
+    return reply;
   }
 
   async flush(): Promise<void> {
@@ -170,7 +156,7 @@ export class MemoryBus implements Bus {
     if (this.#closed !== undefined) return;
     this.#closed = err ?? null;
     const reason = new SwarmError("E_CLOSED", "bus closed", {}, { cause: err });
-    for (const reject of [...this.#rejectPending]) reject(reason);
+    this.#replies.failAll(reason);
     for (const s of [...this.#subs]) s.unsubscribe();
     this.streams.close();
     this.#resolveClosed(err);
