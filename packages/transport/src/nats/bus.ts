@@ -13,6 +13,7 @@ import type {
 } from "../types.js";
 import { fromNats } from "./errors.js";
 import { NatsBusMsg, toNatsHeaders } from "./msg.js";
+import { NatsReplies } from "./replies.js";
 import { NatsStreams } from "./streams.js";
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -72,6 +73,7 @@ export class NatsBus implements Bus {
   #offline: Array<{ subject: string; data: Uint8Array | undefined; opts: PublishOptions }> = [];
   #offlineBytes = 0;
   #overflows = 0;
+  #replies: NatsReplies;
 
   /** Connects; rejects with E_UNAVAILABLE when no server answers. */
   static async connect(opts: NatsBusOptions = {}): Promise<NatsBus> {
@@ -108,6 +110,10 @@ export class NatsBus implements Bus {
       maxPayloadBytes: nc.info?.max_payload ?? 1024 * 1024,
     };
     this.streams = new NatsStreams(nc);
+    // A connection made elsewhere may have its own inbox prefix (subject permissions): nats.js keeps
+    // its options on the connection object, though its interface does not name them.
+    const connOptions = (nc as { options?: { inboxPrefix?: string } }).options;
+    this.#replies = new NatsReplies(nc, opts.nats?.inboxPrefix ?? connOptions?.inboxPrefix);
     void this.#watchStatus();
   }
 
@@ -162,28 +168,22 @@ export class NatsBus implements Bus {
     return push;
   }
 
-  async request(subject: string, data?: Uint8Array, opts: RequestOptions = {}): Promise<Msg> {
-    checkSubject(subject, false);
-    const { signal } = opts;
-    if (signal?.aborted) throw abortError(signal);
-    const timeout = opts.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    const pending = this.nc.request(subject, data, { timeout, headers: toNatsHeaders(opts.headers) }).then(
-      (m) => new NatsBusMsg(m) as Msg,
-      (err) => {
-        throw fromNats(err, { subject, timeoutMs: timeout });
-      },
-    );
-    if (!signal) return pending;
-    let onAbort!: () => void;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(abortError(signal));
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
+  request(subject: string, data?: Uint8Array, opts: RequestOptions = {}): Promise<Msg> {
     try {
-      return await Promise.race([pending, aborted]);
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-      pending.catch(() => {});
+      checkSubject(subject, false);
+      const { signal } = opts;
+      if (signal?.aborted) throw abortError(signal);
+      if (this.nc.isClosed()) throw new SwarmError("E_CLOSED", "bus closed");
+      const headers = toNatsHeaders(opts.headers);
+      return this.#replies.request(
+        subject,
+        data,
+        headers,
+        opts.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        signal,
+      );
+    } catch (err) {
+      return Promise.reject(err);
     }
   }
 
