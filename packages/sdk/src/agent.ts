@@ -240,7 +240,8 @@ export class Agent {
   }
 
   /**
-   * Joins the leader election of `group` (in the Swarm's Store).
+   * Joins the leader election of `group` (in the Swarm's Store), with liveness probes on the
+   * Swarm's Bus (`ElectOptions.liveness`).
    * @throws SwarmError `E_UNSUPPORTED` when the Swarm has no Store.
    *
    * @example
@@ -257,7 +258,9 @@ export class Agent {
         "this Swarm has no Store for elections: connect with a store or servers",
         { group },
       );
-    const l = elect(store, group, this.id, { clock: this.#host.clock, ...opts });
+    // Probes on the agent's own Bus: a crashed leader is replaced in a few probes, not a lease.
+    const liveness = { bus: this.#host.bus };
+    const l = elect(store, group, this.id, { clock: this.#host.clock, liveness, ...opts });
     this.#elections.add(l);
     return leadershipHandle(l);
   }
