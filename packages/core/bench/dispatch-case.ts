@@ -53,15 +53,7 @@ export async function dispatchCase(o: DispatchCaseOptions): Promise<DispatchCase
   const workers: SimulatedWorker[] = [];
   try {
     await node.leadership.waitForLeadership();
-    for (let i = 0; i < o.workers; i++) {
-      const w = new SimulatedWorker(
-        o.bus,
-        { id: `bench-worker-${i}`, kind: 1, capabilities: ["pick"], credits: o.creditsPerWorker },
-        { workMs: 0, heartbeatIntervalMs: 1000 },
-      );
-      await w.start();
-      workers.push(w);
-    }
+    await startWorkers(o.bus, o.workers, o.creditsPerWorker, workers);
     await until(
       () => node.dispatcher.leading && node.registry.stats().agents.online === o.workers,
       20_000,
@@ -86,19 +78,11 @@ export async function dispatchCase(o: DispatchCaseOptions): Promise<DispatchCase
       o.drainTimeoutMs,
       `${submitted} tasks to succeed (${succeeded() - before} so far)`,
     );
-    const elapsedMs = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
+    const measured = figures(workers, o.warmup, submitted, t0, cpu0);
     await o.around?.("stop");
     const stats = node.dispatcher.stats();
-    const runs = workers.reduce((n, w) => n + w.runs.length, 0);
-    if (runs !== o.warmup + submitted) {
-      throw new Error(`workers ran ${runs} tasks for ${o.warmup + submitted} submitted`);
-    }
     return {
-      tasks: submitted,
-      elapsedMs,
-      tasksPerSecond: (submitted / elapsedMs) * 1000,
-      cpuShare: (cpu.user + cpu.system) / 1000 / elapsedMs,
+      ...measured,
       newTerms: stats.terms - termsBefore,
       latencyP50Ms: percentile(stats.dispatchLatencyMs, 50),
       latencyP99Ms: percentile(stats.dispatchLatencyMs, 99),
@@ -107,6 +91,43 @@ export async function dispatchCase(o: DispatchCaseOptions): Promise<DispatchCase
     for (const w of workers) w.close();
     await node.stop();
   }
+}
+
+/** Starts `n` SimulatedWorkers for "pick" tasks (workMs 0) on `bus`, pushing each onto `into`. */
+export async function startWorkers(bus: Bus, n: number, credits: number, into: SimulatedWorker[]) {
+  for (let i = 0; i < n; i++) {
+    const w = new SimulatedWorker(
+      bus,
+      { id: `bench-worker-${i}`, kind: 1, capabilities: ["pick"], credits },
+      { workMs: 0, heartbeatIntervalMs: 1000 },
+    );
+    await w.start();
+    into.push(w);
+  }
+}
+
+/**
+ * The figures of a measurement begun at `t0` (performance.now()) and `cpu0` (process.cpuUsage()),
+ * once every task is done; throws unless the workers ran each of `warmup + submitted` tasks once.
+ */
+export function figures(
+  workers: SimulatedWorker[],
+  warmup: number,
+  submitted: number,
+  t0: number,
+  cpu0: NodeJS.CpuUsage,
+): { tasks: number; elapsedMs: number; tasksPerSecond: number; cpuShare: number } {
+  const elapsedMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const runs = workers.reduce((n, w) => n + w.runs.length, 0);
+  if (runs !== warmup + submitted)
+    throw new Error(`workers ran ${runs} tasks for ${warmup + submitted} submitted`);
+  return {
+    tasks: submitted,
+    elapsedMs,
+    tasksPerSecond: (submitted / elapsedMs) * 1000,
+    cpuShare: (cpu.user + cpu.system) / 1000 / elapsedMs,
+  };
 }
 
 /** Submits up to `n` tasks, `window` at a time, none after `deadline` (performance.now()); returns how many. */

@@ -6,10 +6,10 @@
  * report once it has stored the task SUCCEEDED.
  */
 import { NatsBus } from "@swarmlink/transport";
-import { SimulatedWorker } from "../src/sim/mod.js";
+import type { SimulatedWorker } from "../src/sim/mod.js";
 import { TaskClient } from "../src/tasks/mod.js";
 import { NodeProcess } from "../test/integration/failover-helpers.js";
-import { submitWindowed, until } from "./dispatch-case.js";
+import { figures, startWorkers, submitWindowed, until } from "./dispatch-case.js";
 
 export interface SplitCaseOptions {
   natsUrl: string;
@@ -38,15 +38,7 @@ export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseR
   const workers: SimulatedWorker[] = [];
   try {
     await node.waitFor((e) => e.event === "leader");
-    for (let i = 0; i < o.workers; i++) {
-      const w = new SimulatedWorker(
-        bus,
-        { id: `bench-worker-${i}`, kind: 1, capabilities: ["pick"], credits: o.creditsPerWorker },
-        { workMs: 0, heartbeatIntervalMs: 1000 },
-      );
-      await w.start();
-      workers.push(w);
-    }
+    await startWorkers(bus, o.workers, o.creditsPerWorker, workers);
     const client = new TaskClient({ bus, timeoutMs: 30_000 });
     const reported = () => workers.reduce((n, w) => n + w.reported, 0);
     o.progress?.(`warm-up: ${o.warmup} tasks (the node sees the workers register meanwhile)`);
@@ -62,18 +54,7 @@ export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseR
       o.drainTimeoutMs,
       `${submitted} tasks to be reported (${reported() - before} so far)`,
     );
-    const elapsedMs = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    const runs = workers.reduce((n, w) => n + w.runs.length, 0);
-    if (runs !== o.warmup + submitted) {
-      throw new Error(`workers ran ${runs} tasks for ${o.warmup + submitted} submitted`);
-    }
-    return {
-      tasks: submitted,
-      elapsedMs,
-      tasksPerSecond: (submitted / elapsedMs) * 1000,
-      cpuShare: (cpu.user + cpu.system) / 1000 / elapsedMs,
-    };
+    return figures(workers, o.warmup, submitted, t0, cpu0);
   } finally {
     for (const w of workers) w.close();
     await bus.close();
