@@ -93,7 +93,12 @@ export class SpatialGrid {
   /** Calls `visit` for every agent within `radius` of (x, y), with its squared distance, in no order. */
   within(x: number, y: number, radius: number, visit: (id: string, d2: number) => void): void {
     const r2 = radius * radius;
-    this.#scan(x - radius, y - radius, x + radius, y + radius, (p) => {
+    // `d2 <= r2` is what decides (a full scan applies the same test), but in floating point it can
+    // take a point a hair outside [x - r, x + r]: a tiny offset squares to 0 (underflow) or a
+    // difference rounds down. Widening the cells' window by more than that error keeps the grid
+    // from missing such a point on the far side of a cell edge.
+    const pad = radius + (Math.abs(x) + Math.abs(y) + radius) * 2 ** -48 + 2 ** -530;
+    this.#scan(x - pad, y - pad, x + pad, y + pad, (p) => {
       const d2 = (p.x - x) ** 2 + (p.y - y) ** 2;
       if (d2 <= r2) visit(p.id, d2);
     });

@@ -115,6 +115,22 @@ describe("AgentIndex queries", () => {
     );
   });
 
+  it("give a radius search the same answer through the grid as through a candidate scan, whatever the rounding", () => {
+    // The property's shrunk counterexample: 5e-324 squared underflows to 0, so the distance test
+    // takes the agent at (0, 0), but x ± radius lies wholly in the cell below it.
+    const index = build([{ caps: ["lift"], zone: "A", status: "online", at: { x: 0, y: 0 } }], 1);
+    const near = { x: 0, y: -5e-324, radius: 0 };
+    const viaGrid = index.query({ near }).map((a) => a.id);
+    const viaCandidates = index.query({ near, capabilities: ["lift"] }).map((a) => a.id);
+    assert.deepEqual(viaCandidates, ["a0"]);
+    assert.deepEqual(viaGrid, viaCandidates);
+    assert.deepEqual(
+      index.query({ near: { x: -1e-170, y: 0, radius: 1e-200 } }).map((a) => a.id),
+      ["a0"],
+      "a tiny radius whose square underflows too",
+    );
+  });
+
   it("agree on k nearest in dense fleets, where the ring search (not its fallback) does the work", () => {
     const near = fc.double({ min: -40, max: 40, noNaN: true });
     const dense = fc.record({
