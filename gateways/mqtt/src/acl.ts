@@ -23,8 +23,10 @@ function refusal(message: string, returnCode: number): AuthenticateError {
 export class Admission {
   #o: ParsedGatewayOptions;
   #stats: StatsCounter;
-  #byCredential = new Map<string, Set<string>>();
-  #credentialOf = new Map<string, string>(); // client id → credential
+  /** The client ids holding each credential: one as itself (the common case, kept small), more in a Set. */
+  #byCredential = new Map<string, string | Set<string>>();
+  /** Client id → credential, for clients with a username (the others' credential is their id). */
+  #credentialOf = new Map<string, string>();
 
   constructor(o: ParsedGatewayOptions, stats: StatsCounter) {
     this.#o = o;
@@ -57,8 +59,10 @@ export class Admission {
       return refusal("bad username or password", CONNACK.BAD_USERNAME_OR_PASSWORD);
     }
     const credential = username ?? client.id;
-    const ids = this.#byCredential.get(credential) ?? new Set<string>();
-    if (!ids.has(client.id) && ids.size >= this.#o.maxConnectionsPerCredential) {
+    const ids = this.#byCredential.get(credential);
+    const known = ids === client.id || (typeof ids === "object" && ids.has(client.id));
+    const count = ids === undefined ? 0 : typeof ids === "string" ? 1 : ids.size;
+    if (!known && count >= this.#o.maxConnectionsPerCredential) {
       this.#stats.refuse("credential-limit");
       log.warn(
         { clientId: client.id, credential },
@@ -66,20 +70,23 @@ export class Admission {
       );
       return refusal("too many connections for this credential", CONNACK.NOT_AUTHORIZED);
     }
-    ids.add(client.id);
-    this.#byCredential.set(credential, ids);
-    this.#credentialOf.set(client.id, credential);
+    if (!known) {
+      if (ids === undefined) this.#byCredential.set(credential, client.id);
+      else if (typeof ids === "string") this.#byCredential.set(credential, new Set([ids, client.id]));
+      else ids.add(client.id);
+    }
+    if (credential !== client.id) this.#credentialOf.set(client.id, credential);
     return null;
   }
 
   /** The client id's connection is gone for good (not taken over). */
   release(clientId: string): void {
-    const credential = this.#credentialOf.get(clientId);
-    if (credential === undefined) return;
+    const credential = this.#credentialOf.get(clientId) ?? clientId;
     this.#credentialOf.delete(clientId);
     const ids = this.#byCredential.get(credential);
-    ids?.delete(clientId);
-    if (ids?.size === 0) this.#byCredential.delete(credential);
+    if (ids === clientId) this.#byCredential.delete(credential);
+    else if (typeof ids === "object" && ids.delete(clientId) && ids.size === 1)
+      this.#byCredential.set(credential, ids.values().next().value as string);
   }
 }
 

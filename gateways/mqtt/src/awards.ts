@@ -1,3 +1,4 @@
+import { TokenFence } from "@swarmlink/core";
 import {
   isSwarmError,
   mqttTopics,
@@ -33,6 +34,7 @@ export class AwardDesk {
   running = 0;
   #ctx: GatewayContext;
   #dev: DeviceSession;
+  #fence = new TokenFence();
   #pending = new Map<string, Pending>();
   #seen = new Map<string, number>(); // "taskId#attempt" → token
   #attemptOf = new Map<string, { attempt: number; token: number }>();
@@ -64,7 +66,7 @@ export class AwardDesk {
         }),
       );
     try {
-      this.#dev.fence.check("coordinator", token);
+      this.#fence.check("coordinator", token);
     } catch (err) {
       if (!isSwarmError(err, "E_FENCED")) throw err;
       answer(TaskState.TASK_STATE_REJECTED, "E_FENCED");

@@ -1,14 +1,8 @@
-import {
-  deregisterAgent,
-  isReregisterRequest,
-  registerAgent,
-  sendHeartbeat,
-  TokenFence,
-} from "@swarmlink/core";
-import { type Clock, mqttTopics, subjectPatterns, subjects, type TimerHandle } from "@swarmlink/protocol";
-import type { Bus, Subscription } from "@swarmlink/transport";
+import { deregisterAgent, isReregisterRequest, registerAgent, sendHeartbeat } from "@swarmlink/core";
+import { mqttTopics, subjectPatterns, type TimerHandle } from "@swarmlink/protocol";
+import type { Subscription } from "@swarmlink/transport";
 import { AwardDesk } from "./awards.js";
-import { type DeviceCodec, jsonCodec } from "./codec/device-codec.js";
+import { type DeviceCodec, jsonCodec, type ReplyInit } from "./codec/device-codec.js";
 import type { DescriptorJson } from "./codec/inbound.js";
 import { CommandDesk } from "./commands.js";
 import type { GatewayContext } from "./context.js";
@@ -18,52 +12,65 @@ import { tryUnwrap } from "./wire.js";
 export const GATEWAY_CLOSED = "gateway-closed";
 
 /**
- * One connected device, acting for it on the Bus as an SDK agent would (wire contract items 1–9):
- * registers on its `register` publish, heartbeats while the connection lives (the gateway's own
- * timer, not the device's), registers again on a "re-register" presence, forwards awards, offers,
- * cancels and commands to it, and deregisters when it goes (last will or socket loss).
+ * One device, acting for it on the Bus as an SDK agent would (wire contract items 1–9): registers
+ * on its `register` publish, heartbeats while the connection lives (the gateway's own timer, not
+ * the device's), registers again on a "re-register" presence, forwards awards, offers, cancels and
+ * commands to it, and deregisters when it goes (last will or socket loss).
+ *
+ * A session costs little until it is used, since a fleet is mostly idle devices: its only Bus
+ * subscription, the device's commands, exists while it is registered (awards, offers, cancels and
+ * presence reach it through the gateway's fleet-wide routes, ./routes.ts), and it makes its award
+ * desk (with the fencing tokens) and its command desk on the first award or status and the first
+ * command or reply.
  */
 export class DeviceSession {
   readonly agentId: string;
-  readonly fence = new TokenFence();
-  readonly awards: AwardDesk;
-  readonly commands: CommandDesk;
   /** How this device's payloads are written: the format of its last `register` publish. */
   codec: DeviceCodec = jsonCodec;
   #ctx: GatewayContext;
-  #bus: Bus;
-  #clock: Clock;
-  #subs: Subscription[] = [];
+  /** The device's commands, while it is registered: the Bus then knows someone serves them. */
+  #commandSub: Subscription | undefined;
+  #awards: AwardDesk | undefined;
+  #commands: CommandDesk | undefined;
   #descriptor: DescriptorJson | undefined;
   #epoch: number | undefined;
   #seq = 0;
+  /** Registrations in flight: a failed one drops the command subscription only if no other may succeed. */
+  #registering = 0;
   #hb: TimerHandle | undefined;
   #closed = false;
 
   constructor(ctx: GatewayContext, agentId: string) {
     this.#ctx = ctx;
     this.agentId = agentId;
-    this.#bus = ctx.o.bus;
-    this.#clock = ctx.o.clock;
-    this.awards = new AwardDesk(ctx, this);
-    this.commands = new CommandDesk(ctx, this);
-    const sub = (subject: string, on: (data: Uint8Array, respond: (d: Uint8Array) => boolean) => void) =>
-      this.#subs.push(this.#bus.subscribe(subject, { callback: (_e, m) => on(m.data, (d) => m.respond(d)) }));
-    sub(subjects.agentTaskAward(agentId), (d, respond) => this.awards.onAward(d, respond));
-    sub(subjects.agentTaskOffer(agentId), (d) => {
-      const offer = tryUnwrap(d, "swarmlink.v1.TaskOffer");
-      if (offer) this.send(mqttTopics.taskOffer(agentId), this.codec.offer(offer));
-    });
-    sub(subjects.agentTaskCancel(agentId), (d) => {
-      const c = tryUnwrap(d, "swarmlink.v1.TaskCancel");
-      if (c) this.send(mqttTopics.taskCancel(agentId), this.codec.cancel(c));
-    });
-    sub(subjectPatterns.agentCommands(agentId), (d, respond) => this.commands.onCommand(d, respond));
-    sub(subjects.agentPresence(agentId), (d) => {
-      const p = tryUnwrap(d, "swarmlink.v1.Presence");
-      if (p && isReregisterRequest(p) && this.#descriptor)
-        void this.register(this.#descriptor).catch(() => {});
-    });
+  }
+
+  /** The device's awards and status reports. */
+  get awards(): AwardDesk {
+    if (!this.#awards) {
+      this.#awards = new AwardDesk(this.#ctx, this);
+      if (this.#closed) this.#awards.close(0);
+    }
+    return this.#awards;
+  }
+
+  /** The device's commands in flight. */
+  get commands(): CommandDesk {
+    if (!this.#commands) {
+      this.#commands = new CommandDesk(this.#ctx, this);
+      if (this.#closed) this.#commands.close();
+    }
+    return this.#commands;
+  }
+
+  /** A reply from the device: answers the command of its id. False if no command waited for it. */
+  settleCommand(reply: ReplyInit): boolean {
+    return this.#commands?.settle(reply) ?? false;
+  }
+
+  /** Status reports the device was PUBACKed for and the leader has not acknowledged yet. */
+  get pendingReports(): number {
+    return this.#awards?.pendingReports ?? 0;
   }
 
   /** Publishes `payload` (written by `codec`) to the device on `topic` (with `/pb` for protobuf; QoS 1). */
@@ -80,56 +87,85 @@ export class DeviceSession {
     return this.#closed;
   }
 
-  /** Registers (again) with the device's descriptor and starts heartbeating. @throws SwarmError from the registry. */
+  /**
+   * Registers (again) with the device's descriptor and starts heartbeating. Its commands are
+   * subscribed first, so that none the swarm sends once the device is online finds no one.
+   * @throws SwarmError from the registry.
+   */
   async register(descriptor: DescriptorJson): Promise<number> {
+    const { bus, clock, busRequestTimeoutMs } = this.#ctx.o;
     this.#descriptor = descriptor;
-    await this.#bus.flush();
-    const t0 = this.#clock.now();
-    const p = await registerAgent(this.#bus, descriptor, {
-      timeout: this.#ctx.o.busRequestTimeoutMs,
-      clock: this.#clock,
-    });
-    this.#ctx.lag?.observe(this.#clock.now() - t0);
-    if (this.#closed) return p.epoch;
+    if (!this.#closed)
+      this.#commandSub ??= bus.subscribe(subjectPatterns.agentCommands(this.agentId), {
+        callback: (_err, m) => this.commands.onCommand(m.data, (d) => m.respond(d)),
+      });
+    const t0 = clock.now();
+    let epoch: number;
+    this.#registering++;
+    try {
+      await bus.flush();
+      ({ epoch } = await registerAgent(bus, descriptor, { timeout: busRequestTimeoutMs, clock }));
+    } catch (err) {
+      // never in the swarm: no interest in its subjects either
+      if (this.#epoch === undefined && this.#registering === 1) this.#unsubscribe();
+      throw err;
+    } finally {
+      this.#registering--;
+    }
+    this.#ctx.lag?.observe(clock.now() - t0);
+    if (this.#closed) return epoch;
     if (this.#epoch === undefined) this.#ctx.stats.registered++;
-    this.#epoch = p.epoch;
+    this.#epoch = epoch;
     this.#seq = 0;
     this.#beat();
-    return p.epoch;
+    return epoch;
+  }
+
+  /** A presence of this agent the swarm published: the registry's "re-register" request is obeyed. */
+  onPresence(data: Uint8Array): void {
+    if (this.#closed || !this.#descriptor) return;
+    const p = tryUnwrap(data, "swarmlink.v1.Presence");
+    if (p && isReregisterRequest(p)) void this.register(this.#descriptor).catch(() => {});
   }
 
   /** Leaves the swarm (deregister with `reason`) and stops acting for the device. Idempotent. */
   async close(reason: string): Promise<void> {
     // status reports the device was PUBACKed for outlive it, unless the gateway itself closes
-    this.awards.close(reason === GATEWAY_CLOSED ? 0 : this.#ctx.o.reportGraceMs);
+    this.#awards?.close(reason === GATEWAY_CLOSED ? 0 : this.#ctx.o.reportGraceMs);
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#hb) this.#clock.clearTimeout(this.#hb);
-    for (const s of this.#subs.splice(0)) s.unsubscribe();
-    this.commands.close();
+    if (this.#hb) this.#ctx.o.clock.clearTimeout(this.#hb);
+    this.#unsubscribe();
+    this.#commands?.close();
     const epoch = this.#epoch;
     if (epoch === undefined) return;
     this.#ctx.stats.registered--;
     this.#epoch = undefined;
-    await deregisterAgent(this.#bus, this.agentId, epoch, {
-      reason,
-      timeout: this.#ctx.o.busRequestTimeoutMs,
-      clock: this.#clock,
-    }).catch((err: unknown) => this.#ctx.o.log.warn({ agentId: this.agentId, err }, "deregister failed"));
+    const { bus, clock, busRequestTimeoutMs, log } = this.#ctx.o;
+    await deregisterAgent(bus, this.agentId, epoch, { reason, timeout: busRequestTimeoutMs, clock }).catch(
+      (err: unknown) => log.warn({ agentId: this.agentId, err }, "deregister failed"),
+    );
+  }
+
+  #unsubscribe(): void {
+    this.#commandSub?.unsubscribe();
+    this.#commandSub = undefined;
   }
 
   #beat = (): void => {
-    if (this.#hb) this.#clock.clearTimeout(this.#hb);
+    const { bus, clock, heartbeatIntervalMs } = this.#ctx.o;
+    if (this.#hb) clock.clearTimeout(this.#hb);
     if (this.#closed || this.#epoch === undefined) return;
     try {
+      const inFlight = this.#awards?.running ?? 0;
       sendHeartbeat(
-        this.#bus,
-        { agentId: this.agentId, epoch: this.#epoch, seq: ++this.#seq, inFlight: this.awards.running },
-        { clock: this.#clock },
+        bus,
+        { agentId: this.agentId, epoch: this.#epoch, seq: ++this.#seq, inFlight },
+        { clock },
       );
     } catch {
       // the Bus is closing: the next beat (or close) settles it
     }
-    this.#hb = this.#clock.setTimeout(this.#beat, this.#ctx.o.heartbeatIntervalMs);
+    this.#hb = clock.setTimeout(this.#beat, heartbeatIntervalMs);
   };
 }

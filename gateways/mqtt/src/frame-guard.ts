@@ -3,64 +3,83 @@ import type { Duplex } from "node:stream";
 /** Why a frame guard cut a connection. */
 export type FrameViolation = "oversize" | "malformed";
 
-/**
- * Watches the MQTT fixed headers going by on a socket and cuts the connection on a frame larger
- * than `maxPacketBytes` (before buffering it) or a Remaining Length of more than four bytes
- * [MQTT-2.2.3], a first packet that is not CONNECT or a reserved packet type. It wraps this socket's `read` (aedes reads in paused mode), so reading, pausing
- * and back-pressure stay the socket's own.
- */
-export function guardFrames(
-  socket: Duplex,
-  maxPacketBytes: number,
-  onViolation: (v: FrameViolation) => void,
-): void {
-  let state: "header" | "length" | "body" = "header";
-  let length = 0;
-  let multiplier = 1;
-  let lengthBytes = 0;
-  let remaining = 0;
-  let first = true;
-  const read = socket.read.bind(socket);
-  const scan = (buf: Buffer): FrameViolation | undefined => {
+/** Told of a violation on `stream`, just before the guard destroys it. */
+export type OnViolation = (violation: FrameViolation, stream: Duplex) => void;
+
+/** Where a guard is in the stream of packets: state of one connection, kept small (a fleet has many). */
+class FrameScanner {
+  state: "header" | "length" | "body" = "header";
+  length = 0;
+  multiplier = 1;
+  lengthBytes = 0;
+  remaining = 0;
+  first = true;
+
+  constructor(
+    readonly maxPacketBytes: number,
+    readonly onViolation: OnViolation,
+    /** The stream's own `read`, which the guard wraps. */
+    readonly read: Duplex["read"],
+  ) {}
+
+  scan(buf: Buffer): FrameViolation | undefined {
     let i = 0;
     while (i < buf.length) {
-      if (state === "header") {
+      if (this.state === "header") {
         const type = (buf[i++] as number) >> 4;
         // the first packet must be CONNECT [MQTT-3.1.0-1]; types 0 and 15 are reserved [MQTT-2.2.1]
-        if ((first && type !== 1) || type === 0 || type === 15) return "malformed";
-        first = false;
-        state = "length";
-        length = 0;
-        multiplier = 1;
-        lengthBytes = 0;
-      } else if (state === "length") {
+        if ((this.first && type !== 1) || type === 0 || type === 15) return "malformed";
+        this.first = false;
+        this.state = "length";
+        this.length = 0;
+        this.multiplier = 1;
+        this.lengthBytes = 0;
+      } else if (this.state === "length") {
         const b = buf[i++] as number;
-        length += (b & 0x7f) * multiplier;
-        lengthBytes++;
+        this.length += (b & 0x7f) * this.multiplier;
+        this.lengthBytes++;
         if (b & 0x80) {
-          if (lengthBytes === 4) return "malformed";
-          multiplier *= 128;
+          if (this.lengthBytes === 4) return "malformed";
+          this.multiplier *= 128;
           continue;
         }
-        if (1 + lengthBytes + length > maxPacketBytes) return "oversize";
-        remaining = length;
-        state = remaining > 0 ? "body" : "header";
+        if (1 + this.lengthBytes + this.length > this.maxPacketBytes) return "oversize";
+        this.remaining = this.length;
+        this.state = this.remaining > 0 ? "body" : "header";
       } else {
-        const n = Math.min(remaining, buf.length - i);
+        const n = Math.min(this.remaining, buf.length - i);
         i += n;
-        remaining -= n;
-        if (remaining === 0) state = "header";
+        this.remaining -= n;
+        if (this.remaining === 0) this.state = "header";
       }
     }
     return undefined;
-  };
-  socket.read = ((size?: number) => {
-    const buf = read(size) as Buffer | null;
-    if (buf === null || socket.destroyed) return buf;
-    const violation = scan(buf);
-    if (!violation) return buf;
-    onViolation(violation);
-    socket.destroy();
-    return null;
-  }) as Duplex["read"];
+  }
+}
+
+const SCANNER = Symbol("frameScanner");
+type Guarded = Duplex & { [SCANNER]: FrameScanner };
+
+/** The `read` of every guarded stream: one function for all, the state on the stream. */
+function guardedRead(this: Guarded, size?: number): unknown {
+  const scanner = this[SCANNER];
+  const buf = scanner.read.call(this, size) as Buffer | null;
+  if (buf === null || this.destroyed) return buf;
+  const violation = scanner.scan(buf);
+  if (!violation) return buf;
+  scanner.onViolation(violation, this);
+  this.destroy();
+  return null;
+}
+
+/**
+ * Watches the MQTT fixed headers going by on a stream and cuts the connection on a frame larger
+ * than `maxPacketBytes` (before buffering it) or a Remaining Length of more than four bytes
+ * [MQTT-2.2.3], a first packet that is not CONNECT or a reserved packet type. It wraps this
+ * stream's `read` (aedes reads in paused mode), so reading, pausing and back-pressure stay the
+ * stream's own.
+ */
+export function guardFrames(stream: Duplex, maxPacketBytes: number, onViolation: OnViolation): void {
+  (stream as Guarded)[SCANNER] = new FrameScanner(maxPacketBytes, onViolation, stream.read);
+  stream.read = guardedRead as Duplex["read"];
 }

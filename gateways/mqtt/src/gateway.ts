@@ -1,4 +1,5 @@
 import type net from "node:net";
+import type { Subscription } from "@swarmlink/transport";
 import { Aedes, type PublishPacket } from "aedes";
 import { Admission, isOwnTopic } from "./acl.js";
 import type { GatewayContext } from "./context.js";
@@ -7,6 +8,7 @@ import { listen } from "./listener.js";
 import { type MqttGatewayOptions, type ParsedGatewayOptions, parseGatewayOptions } from "./options.js";
 import { BusPressure } from "./pressure.js";
 import { PublishGate } from "./publish.js";
+import { routeFleet } from "./routes.js";
 import { SessionTable } from "./sessions.js";
 import { type GatewayStats, StatsCounter } from "./stats.js";
 import { TelemetryPump } from "./telemetry-pump.js";
@@ -37,6 +39,7 @@ export class MqttGateway {
   #sessions: SessionTable;
   #pump: TelemetryPump;
   #lag: LagGovernor;
+  #routes: Subscription[];
 
   private constructor(
     aedes: Aedes,
@@ -46,7 +49,9 @@ export class MqttGateway {
     pump: TelemetryPump,
     lag: LagGovernor,
     ws: WebSocketListener | undefined,
+    routes: Subscription[],
   ) {
+    this.#routes = routes;
     this.#lag = lag;
     this.#ws = ws;
     this.wsPort = ws?.port;
@@ -117,7 +122,8 @@ export class MqttGateway {
       stats.refuse("malformed");
       o.log.warn({ err: err.message }, "connection error before CONNECT");
     });
-    return new MqttGateway(aedes, server, stats, sessions, pump, lag, ws);
+    const routes = routeFleet(o.bus, (agentId) => sessions.session(agentId));
+    return new MqttGateway(aedes, server, stats, sessions, pump, lag, ws, routes);
   }
 
   /** The counters. */
@@ -130,6 +136,7 @@ export class MqttGateway {
 
   /** Deregisters every device, disconnects them and stops listening. */
   async close(): Promise<void> {
+    for (const r of this.#routes) r.unsubscribe();
     await this.#sessions.closeAll();
     this.#pump.close();
     await new Promise<void>((r) => this.#aedes.close(() => r()));

@@ -1,7 +1,8 @@
 import net from "node:net";
+import type { Duplex } from "node:stream";
 import tls from "node:tls";
 import type { Aedes } from "aedes";
-import { guardFrames } from "./frame-guard.js";
+import { type FrameViolation, guardFrames } from "./frame-guard.js";
 import type { ParsedGatewayOptions } from "./options.js";
 import type { StatsCounter } from "./stats.js";
 
@@ -15,12 +16,13 @@ export async function listen(
   aedes: Aedes,
   stats: StatsCounter,
 ): Promise<net.Server> {
+  const onViolation = (v: FrameViolation, socket: Duplex) => {
+    stats.refuse(v);
+    o.log.warn({ remote: (socket as net.Socket).remoteAddress, violation: v }, "connection cut: bad frame");
+  };
   const onSocket = (socket: net.Socket) => {
     socket.setNoDelay(true);
-    guardFrames(socket, o.maxPacketBytes, (v) => {
-      stats.refuse(v);
-      o.log.warn({ remote: socket.remoteAddress, violation: v }, "connection cut: bad frame");
-    });
+    guardFrames(socket, o.maxPacketBytes, onViolation);
     aedes.handle(socket);
   };
   const server = o.tls

@@ -56,12 +56,6 @@ export class PublishGate {
       refuse("spoof", true);
       return;
     }
-    if (!this.#sessions.session(client.id)) this.#sessions.ready(client);
-    const session = this.#sessions.session(client.id);
-    if (!session) {
-      refuse("no-session", true);
-      return;
-    }
     let route: MqttRoute;
     try {
       route = parseMqttTopic(packet.topic);
@@ -69,10 +63,11 @@ export class PublishGate {
       refuse("unknown-topic", false);
       return;
     }
+    const session = this.#sessions.sessionOf(client);
     const codec = route.encoding === "protobuf" ? protobufCodec : jsonCodec;
     // the device hears the swarm in the format it registered in
     if (route.kind === "register") session.codec = codec;
-    const waitMs = this.#sessions.bucket(client)?.reserve() ?? 0;
+    const waitMs = this.#sessions.bucket(client).reserve();
     stats.held++;
     stats.heldHighWater = Math.max(stats.heldHighWater, stats.held);
     const finish = (f: () => void) => {

@@ -1,10 +1,12 @@
 import { isSwarmError, type MqttRoute, mqttFilters, mqttTopics, parseMqttTopic } from "@swarmlink/protocol";
+import type { Subscription } from "@swarmlink/transport";
 import type mqtt from "mqtt";
 import { jsonCodec } from "../codec/device-codec.js";
 import { protobufCodec } from "../codec/protobuf.js";
 import type { GatewayContext } from "../context.js";
 import { DeviceSession } from "../device.js";
 import { handleInbound } from "../handlers/mod.js";
+import { routeFleet } from "../routes.js";
 import { type GatewayStats, StatsCounter } from "../stats.js";
 import { TelemetryPump } from "../telemetry-pump.js";
 import { connectBroker } from "./connect.js";
@@ -41,6 +43,7 @@ export class MqttBridge {
   #stats = new StatsCounter();
   #sessions = new Map<string, DeviceSession>();
   #telemetry: TelemetryPump;
+  #routes: Subscription[];
   #ctx: GatewayContext;
   #connects = 0;
   /** Settles once the subscriptions of the latest connection are acknowledged (or refused). */
@@ -57,6 +60,7 @@ export class MqttBridge {
       this.#stats,
     );
     this.#ctx = { o: o.session, stats: this.#stats, sendToDevice: (_id, t, p, q) => this.#send(t, p, q) };
+    this.#routes = routeFleet(bus, (agentId) => this.#sessions.get(agentId));
     client.handleMessage = (packet, done) => {
       this.#onPublish(packet).then(
         () => done(),
@@ -95,6 +99,7 @@ export class MqttBridge {
   /** Deregisters every device it acts for and disconnects from the broker. */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const r of this.#routes) r.unsubscribe();
     await this.#closeSessions("gateway-closed");
     this.#telemetry.close();
     await this.#client.endAsync(true);

@@ -15,6 +15,7 @@ import { MemoryBus } from "@swarmlink/transport";
 import { MqttGateway, type MqttGatewayOptions } from "../../src/mod.js";
 import { connectDevice, type TestDevice, waitUntil } from "../device.js";
 import { type RefusingBus, refusingBus } from "../refusing-bus.js";
+import { stubRegistry } from "../stub-registry.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -231,7 +232,8 @@ describe("MqttGateway back-pressure (real sockets)", () => {
   ]) {
     it(`disconnects a device that stops reading when ${variant.name}`, async () => {
       await start(variant.o);
-      const d = await connectDevice(gw.port, "slow-01", { serve: false });
+      const registry = stubRegistry(inner); // cancels reach registered devices only
+      const d = await connectDevice(gw.port, "slow-01", { serve: false, register: { capabilities: [] } });
       devices.push(d);
       await d.client.subscribeAsync(mqttFilters.toAgent("slow-01"), { qos: 1 });
       const closed = new Promise<void>((r) => d.client.stream.once("close", () => r()));
@@ -254,6 +256,7 @@ describe("MqttGateway back-pressure (real sockets)", () => {
       console.log(`      cut after ${sent} × 16 KiB cancels (${variant.name})`);
       assert.ok(other.client.connected, "other devices unaffected");
       await waitUntil(() => gw.stats().connected === 1, 5000, "only the other device left");
+      for (const s of registry) s.unsubscribe();
     });
   }
 });
