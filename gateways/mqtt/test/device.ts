@@ -10,20 +10,21 @@ export interface TestDevice {
   close(): Promise<void>;
 }
 
-export async function connectDevice(
-  port: number,
-  id: string,
-  opts: {
-    register?: Record<string, unknown>;
-    serve?: boolean;
-    /** Answer offers with this cost (else stay silent). */
-    bid?: number;
-    /** Report "succeeded" right after accepting. @default true */
-    finish?: boolean;
-    username?: string;
-    password?: string;
-  } = {},
-): Promise<TestDevice> {
+/** What a test device does besides connecting. */
+export interface DeviceOptions {
+  /** Publish this descriptor on its register topic (QoS 1) once connected. */
+  register?: Record<string, unknown>;
+  /** Subscribe to its topics and answer awards and commands. @default true */
+  serve?: boolean;
+  /** Answer offers with this cost (else stay silent). */
+  bid?: number;
+  /** Report "succeeded" right after accepting. @default true */
+  finish?: boolean;
+  username?: string;
+  password?: string;
+}
+
+export async function connectDevice(port: number, id: string, opts: DeviceOptions = {}): Promise<TestDevice> {
   const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
     clientId: id,
     protocolVersion: 4,

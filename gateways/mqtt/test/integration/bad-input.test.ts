@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import net from "node:net";
-import { SwarmNode } from "@swarmlink/core";
 import { mqttTopics } from "@swarmlink/protocol";
-import { MemoryStore } from "@swarmlink/store";
-import { MemoryBus } from "@swarmlink/transport";
 import { MqttGateway } from "../../src/mod.js";
-import { connectDevice, type TestDevice, waitUntil } from "../device.js";
+import { connectDevice, waitUntil } from "../device.js";
+import { eachSwarm, startMemorySwarm } from "../swarm.js";
 
 /** Writes raw bytes to the gateway and resolves when the gateway closes the socket. */
 const rawClosed = (port: number, bytes: Buffer) =>
@@ -33,35 +31,16 @@ const connectFrame = (protocol: string, clientId: string) => {
 };
 
 describe("MqttGateway under bad input", () => {
-  let bus: MemoryBus;
-  let store: MemoryStore;
-  let node: SwarmNode;
-  let gw: MqttGateway;
-  const devices: TestDevice[] = [];
-
-  beforeEach(async () => {
-    bus = new MemoryBus();
-    store = new MemoryStore();
-    node = await SwarmNode.start({ bus, store, nodeId: "n1", leaseMs: 600, renewMs: 150 });
-    gw = await MqttGateway.start({ bus, port: 0, maxPacketBytes: 4096 });
-  });
-  afterEach(async () => {
-    await Promise.all(devices.splice(0).map((d) => d.close()));
-    await gw.close();
-    await node.stop();
-    await store.close();
-    await bus.close();
-  });
+  const swarm = eachSwarm(() => startMemorySwarm({ maxPacketBytes: 4096 }));
 
   const wellBehaved = async (id: string) => {
-    const d = await connectDevice(gw.port, id, { register: { capabilities: ["lift"] } });
-    devices.push(d);
-    await waitUntil(() => node.registry.directory.get(id)?.status === "online", 5000, `${id} online`);
+    await swarm().device(id, { register: { capabilities: ["lift"] } });
+    await waitUntil(() => swarm().status(id) === "online", 5000, `${id} online`);
   };
 
   it("closes connections that send malformed frames, counts them, and keeps serving others", async () => {
-    const bystander = await connectDevice(gw.port, "bystander", { register: {} });
-    devices.push(bystander);
+    const bystander = await swarm().device("bystander", { register: {} });
+    const { gw } = swarm();
     await rawClosed(gw.port, connectFrame("MQTX", "bad-proto")); // bad protocol name [MQTT-3.1.2-1]
     const connect = connectFrame("MQTT", "raw-1");
     // a PUBLISH whose Remaining Length runs over four bytes [MQTT-2.2.3]
@@ -76,8 +55,8 @@ describe("MqttGateway under bad input", () => {
   });
 
   it("acknowledges and drops bad JSON, wrong types and unknown topics; cuts spoofing clients", async () => {
-    const d = await connectDevice(gw.port, "sloppy", {});
-    devices.push(d);
+    const d = await swarm().device("sloppy");
+    const { gw, node } = swarm();
     await d.client.publishAsync(mqttTopics.register("sloppy"), "{not json", { qos: 1 });
     await d.client.publishAsync(mqttTopics.register("sloppy"), JSON.stringify({ credits: "many" }), {
       qos: 1,
@@ -104,12 +83,12 @@ describe("MqttGateway under bad input", () => {
   });
 
   it("refuses bad credentials, bad client ids and too many connections per credential", async () => {
-    await gw.close();
-    gw = await MqttGateway.start({
-      bus,
+    const gw = await MqttGateway.start({
+      bus: swarm().bus,
       port: 0,
       authenticate: (_id, user, pass) => user === "fleet" && pass === "s3cret",
     });
+    swarm().defer(() => gw.close());
     await assert.rejects(
       connectDevice(gw.port, "intruder", { username: "fleet", password: "guess" }),
       /Bad username or password/i,
@@ -118,7 +97,8 @@ describe("MqttGateway under bad input", () => {
       connectDevice(gw.port, "bad.id", { username: "fleet", password: "s3cret" }),
       /Identifier rejected/i,
     );
-    devices.push(await connectDevice(gw.port, "amr-1", { username: "fleet", password: "s3cret" }));
+    const fleet = await connectDevice(gw.port, "amr-1", { username: "fleet", password: "s3cret" });
+    swarm().defer(() => fleet.close());
     await assert.rejects(
       connectDevice(gw.port, "amr-2", { username: "fleet", password: "s3cret" }),
       /Not authorized/i,

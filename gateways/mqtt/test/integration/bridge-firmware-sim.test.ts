@@ -1,47 +1,26 @@
 import assert from "node:assert/strict";
-import { CommandClient, SwarmNode, TaskClient } from "@swarmlink/core";
+import { CommandClient, TaskClient } from "@swarmlink/core";
 import { CommandStatus, TaskState } from "@swarmlink/protocol";
-import { MemoryStore } from "@swarmlink/store";
-import { MemoryBus } from "@swarmlink/transport";
 import { startFleet } from "../../../../examples/firmware-sim/sim.js";
-import { MqttGateway } from "../../src/mod.js";
 import { waitUntil } from "../device.js";
+import { eachSwarm, startMemorySwarm } from "../swarm.js";
 
 describe("examples/firmware-sim against the listener and a swarm node (memory Bus and Store)", () => {
-  let bus: MemoryBus;
-  let store: MemoryStore;
-  let node: SwarmNode;
-  let gw: MqttGateway;
-
-  beforeEach(async () => {
-    bus = new MemoryBus();
-    store = new MemoryStore();
-    node = await SwarmNode.start({ bus, store, nodeId: "n1", leaseMs: 600, renewMs: 150 });
-    gw = await MqttGateway.start({ bus, port: 0, heartbeatIntervalMs: 200 });
-    await waitUntil(() => node.leadership.isLeader, 5000, "a leader");
-  });
-  afterEach(async () => {
-    await gw.close();
-    await node.stop();
-    await store.close();
-    await bus.close();
-  });
+  const swarm = eachSwarm(() => startMemorySwarm());
+  const url = () => `mqtt://127.0.0.1:${swarm().gw.port}`;
+  const allOnline = (ids: string[]) => () => ids.every((id) => swarm().status(id) === "online");
 
   it("puts every simulated robot in the registry and runs submitted tasks on them", async () => {
     const fleet = await startFleet({
-      url: `mqtt://127.0.0.1:${gw.port}`,
+      url: url(),
       robots: 4,
       prefix: "sim",
       workMs: 20,
     });
     try {
       const ids = ["sim-1", "sim-2", "sim-3", "sim-4"];
-      await waitUntil(
-        () => ids.every((id) => node.registry.directory.get(id)?.status === "online"),
-        5000,
-        "4 robots online",
-      );
-      const tasks = new TaskClient({ bus });
+      await waitUntil(allOnline(ids), 5000, "4 robots online");
+      const tasks = new TaskClient({ bus: swarm().bus });
       const submitted = await Promise.all(
         [1, 2, 3, 4, 5, 6].map((k) =>
           tasks.submit({ kind: "lift", capabilities: ["lift"], idempotencyKey: `sim-task-${k}` }),
@@ -58,30 +37,26 @@ describe("examples/firmware-sim against the listener and a swarm node (memory Bu
       const ran = fleet.robots.reduce((n, r) => n + r.counts.succeeded, 0);
       assert.ok(ran >= 6, `the robots ran the tasks (${ran})`);
 
-      const reply = await new CommandClient({ bus }).send("sim-2", "echo", { lamp: "on" });
+      const reply = await new CommandClient({ bus: swarm().bus }).send("sim-2", "echo", { lamp: "on" });
       assert.equal(reply.reply?.status, CommandStatus.COMMAND_STATUS_OK);
       assert.deepEqual(JSON.parse(Buffer.from(reply.reply?.result ?? []).toString()), { lamp: "on" });
     } finally {
       await fleet.stop();
     }
-    await waitUntil(() => node.registry.directory.get("sim-1")?.status === "offline", 5000, "sim-1 offline");
+    await waitUntil(() => swarm().status("sim-1") === "offline", 5000, "sim-1 offline");
   });
 
   it("the robots bid on an auctioned task and the nearest one runs it", async () => {
     const fleet = await startFleet({
-      url: `mqtt://127.0.0.1:${gw.port}`,
+      url: url(),
       robots: 3,
       prefix: "bid",
       workMs: 20,
     });
     try {
       const ids = ["bid-1", "bid-2", "bid-3"]; // at x = 0, 5, 10
-      await waitUntil(
-        () => ids.every((id) => node.registry.directory.get(id)?.status === "online"),
-        5000,
-        "3 robots online",
-      );
-      const tasks = new TaskClient({ bus });
+      await waitUntil(allOnline(ids), 5000, "3 robots online");
+      const tasks = new TaskClient({ bus: swarm().bus });
       const { id } = await tasks.submit({
         kind: "lift",
         capabilities: ["lift"],
@@ -109,9 +84,9 @@ describe("examples/firmware-sim against the listener and a swarm node (memory Bu
   });
 
   it("a robot whose socket dies reconnects with the same client id and is online again", async () => {
-    const fleet = await startFleet({ url: `mqtt://127.0.0.1:${gw.port}`, robots: 1, prefix: "re" });
+    const fleet = await startFleet({ url: url(), robots: 1, prefix: "re" });
     try {
-      const online = () => node.registry.directory.get("re-1")?.status === "online";
+      const online = allOnline(["re-1"]);
       await waitUntil(online, 5000, "re-1 online");
       const robot = fleet.robots[0];
       assert.ok(robot);

@@ -1,33 +1,23 @@
 import assert from "node:assert/strict";
 import { TaskClient } from "@swarmlink/core";
 import { encodeEnvelope, mqttTopics, PresenceStatus, subjects, TaskState, wrap } from "@swarmlink/protocol";
-import { connectDevice, type TestDevice, waitUntil } from "../device.js";
-import { type MemorySwarm, startMemorySwarm } from "../swarm.js";
+import { waitUntil } from "../device.js";
+import { eachSwarm, startMemorySwarm } from "../swarm.js";
 
 describe("MqttGateway carries offers, cancels and re-register requests to firmware", () => {
-  let swarm: MemorySwarm;
-  const devices: TestDevice[] = [];
-
-  beforeEach(async () => {
-    swarm = await startMemorySwarm();
-  });
-  afterEach(async () => {
-    await Promise.all(devices.splice(0).map((d) => d.close()));
-    await swarm.close();
-  });
+  const swarm = eachSwarm(() => startMemorySwarm());
 
   const stateOf = async (tasks: TaskClient, id: string) =>
     (await tasks.get(id).catch(() => undefined))?.state;
-  const online = (id: string) => swarm.node.registry.directory.get(id)?.status === "online";
+  const online = (id: string) => swarm().status(id) === "online";
 
   it("offers an auction task to a firmware device, which bids and wins it", async () => {
-    const d = await connectDevice(swarm.gw.port, "amr-20", {
+    const d = await swarm().device("amr-20", {
       register: { capabilities: ["lift"] },
       bid: 4.5,
     });
-    devices.push(d);
     await waitUntil(() => online("amr-20"), 5000, "amr-20 online");
-    const tasks = new TaskClient({ bus: swarm.bus });
+    const tasks = new TaskClient({ bus: swarm().bus });
     const { id } = await tasks.submit({
       kind: "lift",
       capabilities: ["lift"],
@@ -47,13 +37,12 @@ describe("MqttGateway carries offers, cancels and re-register requests to firmwa
   });
 
   it("forwards a cancel of a task the device runs", async () => {
-    const d = await connectDevice(swarm.gw.port, "amr-21", {
+    const d = await swarm().device("amr-21", {
       register: { capabilities: ["lift"] },
       finish: false,
     });
-    devices.push(d);
     await waitUntil(() => online("amr-21"), 5000, "amr-21 online");
-    const tasks = new TaskClient({ bus: swarm.bus });
+    const tasks = new TaskClient({ bus: swarm().bus });
     const { id } = await tasks.submit({ kind: "lift", capabilities: ["lift"], idempotencyKey: "c1" });
     await waitUntil(() => d.awards.length === 1, 10_000, "the award");
     await tasks.cancel(id, "operator said stop");
@@ -67,10 +56,9 @@ describe("MqttGateway carries offers, cancels and re-register requests to firmwa
   });
 
   it("registers the device again, with a new epoch, when the registry asks it to", async () => {
-    const d = await connectDevice(swarm.gw.port, "amr-22", { register: { capabilities: ["lift"] } });
-    devices.push(d);
+    const d = await swarm().device("amr-22", { register: { capabilities: ["lift"] } });
     await waitUntil(() => online("amr-22"), 5000, "amr-22 online");
-    const before = swarm.node.registry.directory.get("amr-22")?.epoch ?? 0;
+    const before = swarm().node.registry.directory.get("amr-22")?.epoch ?? 0;
     const ask = wrap(
       "swarmlink.v1.Presence",
       {
@@ -81,12 +69,12 @@ describe("MqttGateway carries offers, cancels and re-register requests to firmwa
       },
       { source: "registry" },
     );
-    swarm.bus.publish(subjects.agentPresence("amr-22"), encodeEnvelope(ask));
+    swarm().bus.publish(subjects.agentPresence("amr-22"), encodeEnvelope(ask));
     await waitUntil(
-      () => (swarm.node.registry.directory.get("amr-22")?.epoch ?? 0) > before && online("amr-22"),
+      () => (swarm().node.registry.directory.get("amr-22")?.epoch ?? 0) > before && online("amr-22"),
       5000,
       "a new epoch",
     );
-    assert.equal(swarm.gw.stats().registered, 1);
+    assert.equal(swarm().gw.stats().registered, 1);
   });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CommandClient, type SwarmNode, TaskClient } from "@swarmlink/core";
+import { CommandClient, TaskClient } from "@swarmlink/core";
 import {
   AgentKind,
   CommandStatus,
@@ -12,38 +12,29 @@ import {
   TaskState,
   unwrapAs,
 } from "@swarmlink/protocol";
-import type { MemoryBus } from "@swarmlink/transport";
 import mqtt from "mqtt";
-import type { MqttGateway } from "../../src/mod.js";
 import { waitUntil } from "../device.js";
-import { type MemorySwarm, startMemorySwarm } from "../swarm.js";
+import { eachSwarm, startMemorySwarm } from "../swarm.js";
 
 const pb = mqttTopics.protobuf;
 
 describe("MqttGateway with protobuf payloads (topics ending in /pb)", () => {
-  let bus: MemoryBus;
-  let node: SwarmNode;
-  let gw: MqttGateway;
-  let swarm: MemorySwarm;
-  let client: mqtt.MqttClient | undefined;
-
-  beforeEach(async () => {
-    swarm = await startMemorySwarm();
-    ({ bus, node, gw } = swarm);
-  });
-  afterEach(async () => {
-    await client?.endAsync(true);
-    await swarm.close();
-  });
-
-  it("registers, streams a pose, runs a task and answers a command, all in protobuf both ways", async () => {
-    const id = "pb-01";
-    client = await mqtt.connectAsync(`mqtt://127.0.0.1:${gw.port}`, {
-      clientId: id,
+  const swarm = eachSwarm(() => startMemorySwarm());
+  /** A plain mqtt.js device, closed with the swarm. */
+  const device = async (clientId: string) => {
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${swarm().gw.port}`, {
+      clientId,
       protocolVersion: 4,
       reconnectPeriod: 0,
     });
-    const c = client;
+    swarm().defer(() => c.endAsync(true));
+    return c;
+  };
+
+  it("registers, streams a pose, runs a task and answers a command, all in protobuf both ways", async () => {
+    const id = "pb-01";
+    const c = await device(id);
+    const { bus, node } = swarm();
     const heard: string[] = [];
     await c.subscribeAsync(mqttFilters.agentTree(id), { qos: 1 });
     c.on("message", (topic, payload) => {
@@ -111,11 +102,8 @@ describe("MqttGateway with protobuf payloads (topics ending in /pb)", () => {
 
   it("acknowledges and drops protobuf that does not decode or has a wrong state, counting it", async () => {
     const id = "pb-02";
-    client = await mqtt.connectAsync(`mqtt://127.0.0.1:${gw.port}`, {
-      clientId: id,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-    });
+    const client = await device(id);
+    const { gw } = swarm();
     await client.publishAsync(pb(mqttTopics.taskBid(id, "t1")), Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), {
       qos: 1,
     });

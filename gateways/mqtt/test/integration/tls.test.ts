@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { mqttTopics } from "@swarmlink/protocol";
 import mqtt from "mqtt";
 import { waitUntil } from "../device.js";
-import { type MemorySwarm, startMemorySwarm } from "../swarm.js";
+import { eachSwarm, startMemorySwarm } from "../swarm.js";
 
 /** A self-signed key and certificate for 127.0.0.1 / localhost, made with openssl. */
 function selfSigned(): { key: Buffer; cert: Buffer } {
@@ -24,35 +24,27 @@ function selfSigned(): { key: Buffer; cert: Buffer } {
 }
 
 describe("MqttGateway listener over TLS", () => {
-  let swarm: MemorySwarm;
   let tls: { key: Buffer; cert: Buffer };
-  const clients: mqtt.MqttClient[] = [];
 
   before(() => {
     tls = selfSigned();
   });
-  beforeEach(async () => {
-    swarm = await startMemorySwarm({ tls });
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-    await swarm.close();
-  });
+  const swarm = eachSwarm(() => startMemorySwarm({ tls }));
 
   it("registers a device connecting with mqtts that trusts the gateway's certificate", async () => {
-    const c = await mqtt.connectAsync(`mqtts://127.0.0.1:${swarm.gw.port}`, {
+    const c = await mqtt.connectAsync(`mqtts://127.0.0.1:${swarm().gw.port}`, {
       clientId: "tls-01",
       protocolVersion: 4,
       reconnectPeriod: 0,
       ca: tls.cert,
       rejectUnauthorized: true,
     });
-    clients.push(c);
+    swarm().defer(() => c.endAsync(true));
     await c.publishAsync(mqttTopics.register("tls-01"), JSON.stringify({ capabilities: ["scan"] }), {
       qos: 1,
     });
     await waitUntil(
-      () => swarm.node.registry.directory.get("tls-01")?.status === "online",
+      () => swarm().node.registry.directory.get("tls-01")?.status === "online",
       5000,
       "tls-01 online",
     );
@@ -60,14 +52,14 @@ describe("MqttGateway listener over TLS", () => {
 
   it("refuses a device that does not trust the certificate, and a plain TCP client", async () => {
     await assert.rejects(
-      mqtt.connectAsync(`mqtts://127.0.0.1:${swarm.gw.port}`, {
+      mqtt.connectAsync(`mqtts://127.0.0.1:${swarm().gw.port}`, {
         clientId: "tls-02",
         reconnectPeriod: 0,
         connectTimeout: 3000,
       }),
       /self[- ]signed|certificate/i,
     );
-    const plain = mqtt.connect(`mqtt://127.0.0.1:${swarm.gw.port}`, {
+    const plain = mqtt.connect(`mqtt://127.0.0.1:${swarm().gw.port}`, {
       clientId: "tls-03",
       reconnectPeriod: 0,
       connectTimeout: 3000,
@@ -79,6 +71,6 @@ describe("MqttGateway listener over TLS", () => {
     });
     await plain.endAsync(true);
     assert.notEqual(outcome, "connected");
-    assert.equal(swarm.node.registry.directory.get("tls-03"), undefined);
+    assert.equal(swarm().node.registry.directory.get("tls-03"), undefined);
   });
 });
