@@ -199,7 +199,10 @@ export interface Bus {
   publish(subject: string, data?: Uint8Array, opts?: PublishOptions): void;
   subscribe(subject: string, opts?: SubscribeOptions): Subscription;
   request(subject: string, data?: Uint8Array, opts?: RequestOptions): Promise<Msg>;
-  /** Resolves when everything published so far has reached the server (memory: at once). */
+  /**
+   * Resolves when everything published so far has reached the server (memory: has been handed to
+   * the subscribers).
+   */
   flush(): Promise<void>;
   /** Lets subscriptions deliver what they hold, then closes. */
   drain(): Promise<void>;

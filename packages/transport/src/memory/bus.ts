@@ -1,6 +1,7 @@
 import { abortError, type Clock, SwarmError, systemClock } from "@swarmlink/protocol";
 import { checkSubject } from "../subject.js";
 import { PushSubscription } from "../subscription.js";
+import { deliverSoon } from "../turns.js";
 import type {
   Bus,
   BusCapabilities,
@@ -134,8 +135,13 @@ export class MemoryBus implements Bus {
     return reply;
   }
 
+  /**
+   * Resolves once what was published before it has been handed to its subscribers' callbacks and
+   * iterators: deliveries are scheduled with `deliverSoon`, first in first out, and so is this.
+   */
   async flush(): Promise<void> {
     this.#checkOpen();
+    await new Promise<void>((resolve) => deliverSoon(resolve));
   }
 
   async drain(): Promise<void> {

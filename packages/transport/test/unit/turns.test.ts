@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { MemoryBus } from "../../src/mod.js";
+import { TURN_BUDGET_MS } from "../../src/turns.js";
 
 describe("deliveries that cause deliveries (turns.ts)", () => {
   it("let a timer run while a ping-pong between two subscribers goes on", async () => {
@@ -51,5 +52,21 @@ describe("deliveries that cause deliveries (turns.ts)", () => {
       takenWhenTimerRan >= 0 && takenWhenTimerRan < n,
       `timer ran after ${takenWhenTimerRan} of ${n}`,
     );
+  });
+
+  it("make a memory Bus flush wait for deliveries deferred to the next turn", async () => {
+    const bus = new MemoryBus();
+    let delivered = 0;
+    bus.subscribe("s", { callback: () => delivered++ });
+    await new Promise<void>((resolve) => setImmediate(resolve)); // a fresh run of microtasks
+    bus.publish("s", new Uint8Array(0)); // starts the run: delivered as a microtask
+    await Promise.resolve();
+    assert.equal(delivered, 1);
+    const spinUntil = performance.now() + TURN_BUDGET_MS + 2;
+    while (performance.now() < spinUntil); // the run is now past its budget
+    bus.publish("s", new Uint8Array(0)); // deferred to the next turn
+    await bus.flush();
+    assert.equal(delivered, 2, "flush resolved before the deferred delivery");
+    await bus.close();
   });
 });
