@@ -3,7 +3,7 @@
  * Short enough that timers (lease renewals, request deadlines) are late by a few ms at worst; long
  * enough that a normal burst of deliveries never leaves the microtask queue.
  */
-export const TURN_BUDGET_MS = 5;
+export const TURN_BUDGET_MS = 10;
 
 /** When the current run of microtasks began; negative when the event loop has had its turn since. */
 let runStartedAt = -1;
