@@ -52,7 +52,7 @@ export const failoverSuite: Suite = {
 export const mqttThroughputSuite: Suite = {
   name: "mqtt-throughput",
   description:
-    "device → MQTT gateway → Bus subscriber msg/s, QoS 0 and 1, against plain aedes pub→sub and Mosquitto",
+    "device → MQTT gateway → Bus subscriber msg/s, QoS 0 and 1, against plain aedes pub→sub and Mosquitto; device → Mosquitto → bridge → Bus against Mosquitto pub→sub",
   run: (progress) => mqttThroughput(progress),
 };
 
@@ -65,6 +65,6 @@ export const mqttCommandSuite: Suite = {
 export const mqttConnectionsSuite: Suite = {
   name: "mqtt-connections",
   description:
-    "10,000 idle device connections: connect time and RSS per connection, gateway vs aedes vs Mosquitto",
+    "10,000 devices, idle and registered: connect time and RSS per device, gateway (+ node) vs aedes vs Mosquitto, median of 3",
   run: (progress) => mqttConnections(progress),
 };

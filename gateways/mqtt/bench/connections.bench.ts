@@ -1,150 +1,179 @@
 /**
- * Idle device connections: TARGET (10,000, fewer when `ulimit -n` does not allow it) MQTT 3.1.1
- * CONNECTs (client ids `idle-{i}`, keep-alive off, clean session) written on raw sockets by this
- * process, CONCURRENCY at a time, each done at its CONNACK. Per server: the time to connect them all
- * and the server's RSS growth per connection (after garbage collection, /proc/PID/status):
- * `MqttGateway` (each connection a device session on a MemoryBus, not registered) and plain aedes,
- * each in its own process (server.ts), and a private Mosquitto. Lower is better; the baseline is
- * plain aedes.
+ * Device connections: TARGET (10,000, fewer when `ulimit -n` does not allow it) devices on raw
+ * sockets (./fleet.ts), CONCURRENCY at a time, in two scenarios: "idle" (connected, nothing else)
+ * and "registered" (subscribed to its own topics and registered with its descriptor, as firmware
+ * does). Per server and scenario: the time to connect them all and the server's RSS growth per
+ * device (after garbage collection, /proc/PID/status; after a warm-up of WARM_UP devices). Servers: `MqttGateway` in front of a
+ * SwarmNode (memory Bus and Store, one process: what `swarm up` runs, so the registered figure
+ * holds the core's registry entry, heartbeats and the device's command subscription too) and plain
+ * aedes, each in its own process (server.ts), and a private Mosquitto. Lower is better; the
+ * baseline is plain aedes with the same packets.
  */
-import net from "node:net";
 import { startMosquitto } from "@swarmlink/harness";
-import mqttPacket from "mqtt-packet";
+import { closeFleet, connectFleet, type Scenario } from "./fleet.js";
 import { benchChild, latency, MOSQUITTO_CONFIG, openFileLimit, type Row, rssKiB } from "./lib.js";
 
 const SUITE = "mqtt-connections";
 const TARGET = 10_000;
 const CONCURRENCY = 200;
-/** Stop connecting after this long; the figures are then over the connections made. */
-const CONNECT_BUDGET_MS = 20_000;
+/** Stop connecting after this long; the figures are then over the devices connected. */
+const BUDGET_MS: Record<Scenario, number> = { idle: 20_000, registered: 60_000 };
+/**
+ * Measures per server and scenario; the figure is their median. One RSS reading moves by ±3 KiB per
+ * device from run to run (how much free space V8 keeps in its heap after GC). MQTT_BENCH_ROUNDS
+ * sets it.
+ */
+const ROUNDS = Math.max(1, Number(process.env.MQTT_BENCH_ROUNDS ?? 3));
 /** File descriptors kept free for everything else in a process. */
 const SPARE_FDS = 300;
-
-/** Connects `n` idle devices to `port`; resolves with the open sockets and the time it took. */
-async function connectAll(port: number, n: number): Promise<{ sockets: net.Socket[]; ms: number }> {
-  const sockets: net.Socket[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  const one = (i: number) =>
-    new Promise<void>((resolve, reject) => {
-      const s = net.connect(port, "127.0.0.1");
-      s.setNoDelay(true);
-      s.once("error", reject);
-      s.once("connect", () => {
-        s.write(
-          mqttPacket.generate({
-            cmd: "connect",
-            protocolId: "MQTT",
-            protocolVersion: 4,
-            clean: true,
-            clientId: `idle-${i}`,
-            keepalive: 0,
-          }),
-        );
-      });
-      s.once("data", (d: Buffer) => {
-        if (d[0] !== 0x20 || d[3] !== 0) reject(new Error(`idle-${i}: CONNACK ${d.toString("hex")}`));
-        else {
-          s.removeAllListeners("error");
-          s.on("error", () => {});
-          sockets.push(s);
-          resolve();
-        }
-      });
-    });
-  const lane = async () => {
-    while (next < n && performance.now() - t0 < CONNECT_BUDGET_MS) await one(next++);
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
-  return { sockets, ms: performance.now() - t0 };
-}
-
-async function closeAll(sockets: net.Socket[]): Promise<void> {
-  for (const s of sockets) s.destroy();
-  await new Promise((r) => setTimeout(r, 500));
-}
+/**
+ * Devices connected and closed before the measure, so that what a server makes once (compiled code,
+ * caches, pools) is not counted per device.
+ */
+const WARM_UP = 500;
 
 interface Figure {
-  connections: number;
+  devices: number;
   connectMs: number;
-  kibPerConnection: number;
+  kibPerDevice: number;
+  /** Growth of the V8 heap in use per device (Node servers): steadier than RSS from run to run. */
+  heapKibPerDevice?: number;
+}
+
+/** A memory reading: RSS, and the V8 heap in use where the server has one (KiB). */
+interface Memory {
+  rss: number;
+  heap?: number;
 }
 
 /** Connects `n` devices to `port` and reads the server's RSS (KiB) before and after. */
-async function measureServer(port: number, n: number, rss: () => Promise<number>): Promise<Figure> {
-  const before = await rss();
-  const { sockets, ms } = await connectAll(port, n);
-  const after = await rss();
-  await closeAll(sockets);
-  return { connections: sockets.length, connectMs: ms, kibPerConnection: (after - before) / sockets.length };
+async function measure(
+  port: number,
+  n: number,
+  scenario: Scenario,
+  memory: () => Promise<Memory>,
+  check: (devices: number) => Promise<void> = async () => {},
+): Promise<Figure> {
+  const fleet = { n, scenario, prefix: scenario, concurrency: CONCURRENCY, budgetMs: BUDGET_MS[scenario] };
+  await closeFleet((await connectFleet(port, { ...fleet, n: WARM_UP, prefix: "warm-up" })).sockets);
+  const before = await memory();
+  const { sockets, ms } = await connectFleet(port, fleet);
+  const after = await memory();
+  await check(sockets.length);
+  await closeFleet(sockets);
+  const devices = sockets.length;
+  const heap = after.heap !== undefined && before.heap !== undefined ? after.heap - before.heap : undefined;
+  return {
+    devices,
+    connectMs: ms,
+    kibPerDevice: (after.rss - before.rss) / devices,
+    heapKibPerDevice: heap === undefined ? undefined : heap / devices,
+  };
 }
 
-async function childServer(kind: "gateway" | "aedes", n: number): Promise<Figure> {
+async function childServer(kind: "gateway" | "aedes", n: number, scenario: Scenario): Promise<Figure> {
   const server = benchChild("./server.ts", [kind]);
+  const ask = async (what: string) => {
+    server.proc.stdin?.write(`${what}\n`);
+    return (await server.line(60_000)).split(" ").slice(1).map(Number);
+  };
   try {
     const port = Number((await server.line(20_000)).split(" ")[1]);
-    return await measureServer(port, n, async () => {
-      server.proc.stdin?.write("rss\n");
-      return Number((await server.line(20_000)).split(" ")[1]);
-    });
+    return await measure(
+      port,
+      n,
+      scenario,
+      async () => {
+        const [rss, heap] = await ask("rss");
+        return { rss: rss as number, heap };
+      },
+      async (devices) => {
+        if (kind !== "gateway") return;
+        const [registered] = await ask("registered");
+        const want = scenario === "registered" ? devices : 0;
+        if (registered !== want)
+          throw new Error(`${registered} of ${devices} devices registered, not ${want}`);
+      },
+    );
   } finally {
     await server.stop();
   }
 }
 
-async function mosquitto(n: number): Promise<Figure> {
+async function mosquitto(n: number, scenario: Scenario): Promise<Figure> {
   const broker = await startMosquitto({ config: `${MOSQUITTO_CONFIG}\nmax_connections -1` });
   try {
-    return await measureServer(broker.port, n, async () => {
+    return await measure(broker.port, n, scenario, async () => {
       await new Promise((r) => setTimeout(r, 200)); // C, no GC: let it settle
-      return rssKiB(broker.pid);
+      return { rss: rssKiB(broker.pid) };
     });
   } finally {
     await broker.stop();
   }
 }
 
+const LABEL = { gateway: "MqttGateway + SwarmNode", mosquitto: "Mosquitto" } as const;
+
 export async function run(progress: (msg: string) => void = () => {}): Promise<Row[]> {
   const limit = openFileLimit();
   const n = Math.max(100, Math.min(TARGET, limit - SPARE_FDS));
   if (n < TARGET) progress(`ulimit -n is ${limit}: ${n} connections instead of ${TARGET}`);
-  const figures: Record<string, Figure> = {};
-  for (const [name, measure] of [
-    ["gateway", () => childServer("gateway", n)],
-    ["aedes", () => childServer("aedes", n)],
-    ["mosquitto", () => mosquitto(n)],
-  ] as const) {
-    const f = await measure();
-    figures[name] = f;
-    progress(
-      `${name}: ${f.connections} connections in ${Math.round(f.connectMs)} ms, ${f.kibPerConnection.toFixed(1)} KiB each`,
-    );
-  }
-  const base = figures.aedes as Figure;
   const rows: Row[] = [];
-  for (const name of ["gateway", "mosquitto"] as const) {
-    const f = figures[name] as Figure;
-    const label = name === "gateway" ? "MqttGateway" : "Mosquitto";
-    rows.push(
-      latency(
-        SUITE,
-        `${label}: ${f.connections} idle devices, RSS per connection vs aedes`,
-        f.kibPerConnection,
-        "KiB",
-        base.kibPerConnection,
-      ),
-    );
-    rows.push(
-      latency(
-        SUITE,
-        `${label}: time to connect ${f.connections} devices vs aedes`,
-        f.connectMs,
-        "ms",
-        base.connectMs,
-      ),
-    );
+  for (const scenario of ["idle", "registered"] as const) {
+    const rounds: Record<string, Figure[]> = { gateway: [], aedes: [], mosquitto: [] };
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [name, measureOne] of [
+        ["gateway", () => childServer("gateway", n, scenario)],
+        ["aedes", () => childServer("aedes", n, scenario)],
+        ["mosquitto", () => mosquitto(n, scenario)],
+      ] as const) {
+        const f = await measureOne();
+        rounds[name]?.push(f);
+        const heap = f.heapKibPerDevice === undefined ? "" : ` (V8 heap ${f.heapKibPerDevice.toFixed(1)})`;
+        progress(
+          `${scenario} #${round}, ${name}: ${f.devices} devices in ${Math.round(f.connectMs)} ms, ` +
+            `RSS ${f.kibPerDevice.toFixed(1)} KiB each${heap}`,
+        );
+      }
+    }
+    for (const [name, figures] of Object.entries(rounds)) {
+      const m = median(figures);
+      const rss = figures.map((f) => f.kibPerDevice);
+      const heap = m.heapKibPerDevice === undefined ? "" : `, V8 heap ${m.heapKibPerDevice.toFixed(1)}`;
+      progress(
+        `${scenario}, ${name}: median RSS ${m.kibPerDevice.toFixed(1)} KiB per device ` +
+          `(${Math.min(...rss).toFixed(1)}–${Math.max(...rss).toFixed(1)})${heap}`,
+      );
+    }
+    const base = median(rounds.aedes as Figure[]);
+    for (const name of ["gateway", "mosquitto"] as const) {
+      const f = median(rounds[name] as Figure[]);
+      const what = `${f.devices} ${scenario} devices`;
+      rows.push(
+        latency(
+          SUITE,
+          `${LABEL[name]}: ${what}, RSS per device vs aedes`,
+          f.kibPerDevice,
+          "KiB",
+          base.kibPerDevice,
+        ),
+        latency(SUITE, `${LABEL[name]}: time to connect ${what} vs aedes`, f.connectMs, "ms", base.connectMs),
+      );
+    }
   }
   return rows;
+}
+
+/** The median of each figure over the rounds (devices: the fewest connected). */
+function median(figures: Figure[]): Figure {
+  const mid = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
+  const heaps = figures.flatMap((f) => (f.heapKibPerDevice === undefined ? [] : [f.heapKibPerDevice]));
+  return {
+    devices: Math.min(...figures.map((f) => f.devices)),
+    connectMs: mid(figures.map((f) => f.connectMs)),
+    kibPerDevice: mid(figures.map((f) => f.kibPerDevice)),
+    heapKibPerDevice: heaps.length > 0 ? mid(heaps) : undefined,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -4,10 +4,14 @@
  * - gateway: the aedes listener (`MqttGateway`, rate limit raised out of the way) on a MemoryBus, the
  *   subscriber a Bus subscription (QoS 0: telemetry → `agents.{id}.telemetry.*`; QoS 1: bids →
  *   `tasks.*.bid`, each PUBACK after the Bus took the Bid);
+ * - bridge: the devices publish to a private Mosquitto, `MqttBridge` (an mqtt.js client of it, MQTT 5)
+ *   carries them to a MemoryBus and the same Bus subscription counts them;
  * - baselines in the same run, with the same publisher code and message count: plain aedes
  *   pub→sub (broker in this process, an mqtt.js subscriber on `swarm/+/telemetry/+` or
- *   `swarm/+/tasks/+/bid` at the same QoS), and a private Mosquitto with the same subscriber.
- * Each figure: messages received / (last arrival − "go"), after one warm-up round.
+ *   `swarm/+/tasks/+/bid` at the same QoS), and a private Mosquitto with the same subscriber (the
+ *   bridge's baseline).
+ * Each figure: messages received / (last arrival − "go"), after one warm-up round; a round ends
+ * when all have arrived or none has for QUIET_MS.
  */
 import net from "node:net";
 import { startMosquitto } from "@swarmlink/harness";
@@ -15,13 +19,19 @@ import { subjectPatterns } from "@swarmlink/protocol";
 import { MemoryBus } from "@swarmlink/transport";
 import { Aedes } from "aedes";
 import mqtt from "mqtt";
-import { MqttGateway } from "../src/mod.js";
+import { MqttBridge, MqttGateway } from "../src/mod.js";
 import { benchChild, MOSQUITTO_CONFIG, type Row, throughput } from "./lib.js";
 
 const SUITE = "mqtt-throughput";
 const CLIENTS = 4;
 const PER_CLIENT = { 0: 40_000, 1: 20_000 } as const;
 const ROUND_TIMEOUT_MS = 15_000;
+/** A round is over once nothing has arrived for this long (QoS 0 loses some; a slow hop drains). */
+const QUIET_MS = 1000;
+/** …or after this long at the most. */
+const DRAIN_MAX_MS = 30_000;
+/** No bound on Mosquitto's queues, as aedes has none: nothing is dropped for a slow subscriber. */
+const MOSQUITTO_THROUGHPUT_CONFIG = `${MOSQUITTO_CONFIG}\nmax_queued_messages 0\nmax_inflight_messages 0`;
 /** aedes's default (100) overflows the stack in mqemitter when a fast subscriber queue backs up. */
 const AEDES_CONCURRENCY = 10_000;
 
@@ -46,23 +56,44 @@ async function mqttSubscriber(url: string, qos: 0 | 1, onMessage: () => void) {
   return () => sub.endAsync(true);
 }
 
+/** Counts what reaches `bus`: the devices' telemetry (QoS 0) or bids (QoS 1). */
+function busSubscriber(bus: MemoryBus): Target["subscribe"] {
+  return async (qos, ids, onMessage) => {
+    const subjects =
+      qos === 0 ? ids.map((id) => subjectPatterns.agentTelemetry(id)) : [subjectPatterns.taskBids];
+    const subs = subjects.map((s) => bus.subscribe(s, { callback: onMessage }));
+    return async () => {
+      for (const s of subs) s.unsubscribe();
+    };
+  };
+}
+
 async function gatewayTarget(): Promise<Target> {
   const bus = new MemoryBus();
   const gw = await MqttGateway.start({ bus, port: 0, ratePerSec: 1e9, burst: 1e9 });
   return {
     url: `mqtt://127.0.0.1:${gw.port}`,
-    subscribe: async (qos, ids, onMessage) => {
-      const subjects =
-        qos === 0 ? ids.map((id) => subjectPatterns.agentTelemetry(id)) : [subjectPatterns.taskBids];
-      const subs = subjects.map((s) => bus.subscribe(s, { callback: onMessage }));
-      return async () => {
-        for (const s of subs) s.unsubscribe();
-      };
-    },
+    subscribe: busSubscriber(bus),
     handled: () => gw.stats().delivered,
     stop: async () => {
       await gw.close();
       await bus.close();
+    },
+  };
+}
+
+async function bridgeTarget(): Promise<Target> {
+  const broker = await startMosquitto({ config: MOSQUITTO_THROUGHPUT_CONFIG });
+  const bus = new MemoryBus();
+  const bridge = await MqttBridge.start({ bus, url: broker.url });
+  return {
+    url: broker.url,
+    subscribe: busSubscriber(bus),
+    handled: () => bridge.stats().delivered,
+    stop: async () => {
+      await bridge.close();
+      await bus.close();
+      await broker.stop();
     },
   };
 }
@@ -86,9 +117,7 @@ async function aedesTarget(): Promise<Target> {
 }
 
 async function mosquittoTarget(): Promise<Target> {
-  const broker = await startMosquitto({
-    config: `${MOSQUITTO_CONFIG}\nmax_queued_messages 0\nmax_inflight_messages 0`,
-  });
+  const broker = await startMosquitto({ config: MOSQUITTO_THROUGHPUT_CONFIG });
   return {
     url: broker.url,
     subscribe: (qos, _ids, onMessage) => mqttSubscriber(broker.url, qos, onMessage),
@@ -139,7 +168,7 @@ async function measure(target: Target, qos: 0 | 1, name: string): Promise<Figure
       pub.proc.stdin?.write("go\n");
       const done = await pub.line(ROUND_TIMEOUT_MS);
       if (!done.startsWith("done")) throw new Error(`${name}: publisher said ${done}`);
-      await Promise.race([all, new Promise((r) => setTimeout(r, 2000))]); // QoS 0 may lose some
+      await settled(all, () => last);
       clearInterval(poll);
       if (round === "measured") {
         const ingest = handledAt > 0 ? (handled - handled0) / ((handledAt - t0) / 1000) : undefined;
@@ -153,6 +182,21 @@ async function measure(target: Target, qos: 0 | 1, name: string): Promise<Figure
   }
 }
 
+/** Resolves when `all` does, when nothing has arrived for QUIET_MS, or after DRAIN_MAX_MS. */
+async function settled(all: Promise<void>, lastArrival: () => number): Promise<void> {
+  const t0 = performance.now();
+  let quiet: (() => void) | undefined;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (now - Math.max(lastArrival(), t0) >= QUIET_MS || now - t0 >= DRAIN_MAX_MS) quiet?.();
+  }, 50);
+  try {
+    await Promise.race([all, new Promise<void>((r) => (quiet = r))]);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export async function run(progress: (msg: string) => void = () => {}): Promise<Row[]> {
   const rows: Row[] = [];
   const figures: Record<string, Record<0 | 1, Figure>> = {};
@@ -160,6 +204,7 @@ export async function run(progress: (msg: string) => void = () => {}): Promise<R
     ["gateway", gatewayTarget],
     ["aedes", aedesTarget],
     ["mosquitto", mosquittoTarget],
+    ["bridge", bridgeTarget],
   ] as const) {
     const target = await start();
     try {
@@ -196,6 +241,16 @@ export async function run(progress: (msg: string) => void = () => {}): Promise<R
         mosq?.rate ?? 0,
         "msg/s",
         base,
+      ),
+    );
+    const bridge = figures.bridge?.[qos];
+    rows.push(
+      throughput(
+        SUITE,
+        `QoS ${qos} device→Mosquitto→bridge→Bus vs Mosquitto pub→sub${lost(bridge)}`,
+        bridge?.rate ?? 0,
+        "msg/s",
+        mosq?.rate,
       ),
     );
   }
