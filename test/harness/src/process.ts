@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, closeSync, constants, openSync, rmSync } from "node:fs";
+import { accessSync, closeSync, constants, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HarnessError } from "./errors.js";
 
@@ -181,6 +181,17 @@ export class ServerProcess {
     }
   }
 
+  /**
+   * Blocks until every thread of the target is stopped, up to `timeoutMs`: SIGSTOP takes effect a
+   * little after kill() returns (each thread stops at its next entry into the kernel), and a server
+   * that answers one more request in between makes "paused" a lie.
+   */
+  waitStopped(timeoutMs = 2000): void {
+    const deadline = Date.now() + timeoutMs;
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    while (!allThreadsStopped(this.#targetPid) && Date.now() < deadline) Atomics.wait(nap, 0, 0, 1);
+  }
+
   /** Resolves with how the process ended, or undefined if it still runs after `timeoutMs`. */
   async waitExit(timeoutMs: number): Promise<ExitInfo | undefined> {
     const ac = new AbortController();
@@ -218,5 +229,18 @@ export class ServerProcess {
       server: name,
       pid: this.#targetPid,
     });
+  }
+}
+
+/** Whether every thread of `pid` is stopped (state T or t in /proc), or the process is gone. */
+function allThreadsStopped(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).every((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      return state === "T" || state === "t";
+    });
+  } catch {
+    return true; // gone (or not Linux): nothing left to wait for
   }
 }

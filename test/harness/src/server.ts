@@ -207,7 +207,9 @@ export class ManagedServer implements ServerHandle {
   }
 
   pause(): void {
-    this.#live("pause").signal("SIGSTOP");
+    const proc = this.#live("pause");
+    proc.signal("SIGSTOP");
+    proc.waitStopped();
     this.#state = "paused";
   }
 
