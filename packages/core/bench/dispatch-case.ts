@@ -40,12 +40,18 @@ export interface DispatchCaseResult {
   cpuShare: number;
   /** Leadership terms the node started during the measurement: 0 unless it lost its lease. */
   newTerms: number;
-  /** From the dispatcher's stats: waiting → award, the last ≤ 1,024 tasks. */
+  /** Submit called → the agent starts the task, at {@link LATENCY_RATE} tasks/s (not saturated). */
   latencyP50Ms: number;
   latencyP99Ms: number;
 }
 
 const POLL_MS = 5;
+/**
+ * Dispatch latency is measured apart from throughput, at a steady rate well below capacity: at
+ * saturation it only measures the backlog the stream holds.
+ */
+export const LATENCY_RATE = 500;
+export const LATENCY_TASKS = 1000;
 
 /** Runs one case; stops every worker and the node it started (not the Bus or Store it was given). */
 export async function dispatchCase(o: DispatchCaseOptions): Promise<DispatchCaseResult> {
@@ -53,7 +59,8 @@ export async function dispatchCase(o: DispatchCaseOptions): Promise<DispatchCase
   const workers: SimulatedWorker[] = [];
   try {
     await node.leadership.waitForLeadership();
-    await startWorkers(o.bus, o.workers, o.creditsPerWorker, workers);
+    const timing = new DispatchTiming();
+    await startWorkers(o.bus, o.workers, o.creditsPerWorker, workers, timing);
     await until(
       () => node.dispatcher.leading && node.registry.stats().agents.online === o.workers,
       20_000,
@@ -81,11 +88,13 @@ export async function dispatchCase(o: DispatchCaseOptions): Promise<DispatchCase
     const measured = figures(workers, o.warmup, submitted, t0, cpu0);
     await o.around?.("stop");
     const stats = node.dispatcher.stats();
+    o.progress?.(`latency: ${LATENCY_TASKS} tasks at ${LATENCY_RATE} tasks/s`);
+    await submitPaced(client, LATENCY_TASKS, LATENCY_RATE, timing);
+    await until(() => timing.startedAll(), o.drainTimeoutMs, "the paced tasks to start");
     return {
       ...measured,
       newTerms: stats.terms - termsBefore,
-      latencyP50Ms: percentile(stats.dispatchLatencyMs, 50),
-      latencyP99Ms: percentile(stats.dispatchLatencyMs, 99),
+      ...timing.percentiles(),
     };
   } finally {
     for (const w of workers) w.close();
@@ -93,13 +102,52 @@ export async function dispatchCase(o: DispatchCaseOptions): Promise<DispatchCase
   }
 }
 
+/**
+ * Submit → start times of tasks: the submitter notes when it called submit (keyed by the id the
+ * call returns), the workers when they start a task; tasks the submitter did not note (warm-up)
+ * are left out.
+ */
+export class DispatchTiming {
+  readonly #submitted = new Map<string, number>();
+  readonly #started = new Map<string, number>();
+
+  submitted(taskId: string, atMs: number): void {
+    this.#submitted.set(taskId, atMs);
+  }
+
+  started(taskId: string): void {
+    if (!this.#started.has(taskId)) this.#started.set(taskId, performance.now());
+  }
+
+  /** Whether every task noted as submitted has started. */
+  startedAll(): boolean {
+    for (const id of this.#submitted.keys()) if (!this.#started.has(id)) return false;
+    return true;
+  }
+
+  percentiles(): { latencyP50Ms: number; latencyP99Ms: number } {
+    const ms: number[] = [];
+    for (const [id, t] of this.#submitted) {
+      const s = this.#started.get(id);
+      if (s !== undefined) ms.push(s - t);
+    }
+    return { latencyP50Ms: percentile(ms, 50), latencyP99Ms: percentile(ms, 99) };
+  }
+}
+
 /** Starts `n` SimulatedWorkers for "pick" tasks (workMs 0) on `bus`, pushing each onto `into`. */
-export async function startWorkers(bus: Bus, n: number, credits: number, into: SimulatedWorker[]) {
+export async function startWorkers(
+  bus: Bus,
+  n: number,
+  credits: number,
+  into: SimulatedWorker[],
+  timing?: DispatchTiming,
+) {
   for (let i = 0; i < n; i++) {
     const w = new SimulatedWorker(
       bus,
       { id: `bench-worker-${i}`, kind: 1, capabilities: ["pick"], credits },
-      { workMs: 0, heartbeatIntervalMs: 1000 },
+      { workMs: 0, heartbeatIntervalMs: 1000, onRun: (id) => timing?.started(id) },
     );
     await w.start();
     into.push(w);
@@ -131,16 +179,45 @@ export function figures(
 }
 
 /** Submits up to `n` tasks, `window` at a time, none after `deadline` (performance.now()); returns how many. */
-export async function submitWindowed(client: TaskClient, n: number, window: number, deadline: number) {
+export async function submitWindowed(
+  client: TaskClient,
+  n: number,
+  window: number,
+  deadline: number,
+  timing?: DispatchTiming,
+) {
   let next = 0;
   const lane = async () => {
     while (next < n && performance.now() < deadline) {
       next++;
-      await client.submit({ kind: "pick", capabilities: ["pick"] });
+      const t = performance.now();
+      const { id } = await client.submit({ kind: "pick", capabilities: ["pick"] });
+      timing?.submitted(id, t);
     }
   };
   await Promise.all(Array.from({ length: window }, lane));
   return next;
+}
+
+/** Submits `n` tasks at `ratePerSecond`, each on its own schedule (not waiting for the one before). */
+export async function submitPaced(
+  client: TaskClient,
+  n: number,
+  ratePerSecond: number,
+  timing: DispatchTiming,
+) {
+  const t0 = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < n; i++) {
+    const due = t0 + (i * 1000) / ratePerSecond;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const t = performance.now();
+    pending.push(
+      client.submit({ kind: "pick", capabilities: ["pick"] }).then(({ id }) => timing.submitted(id, t)),
+    );
+  }
+  await Promise.all(pending);
 }
 
 /** Polls `cond` every few ms until it holds; throws naming `what` after `ms`. */

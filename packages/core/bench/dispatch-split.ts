@@ -9,7 +9,16 @@ import { NatsBus } from "@swarmlink/transport";
 import type { SimulatedWorker } from "../src/sim/mod.js";
 import { TaskClient } from "../src/tasks/mod.js";
 import { NodeProcess } from "../test/integration/failover-helpers.js";
-import { figures, startWorkers, submitWindowed, until } from "./dispatch-case.js";
+import {
+  DispatchTiming,
+  figures,
+  LATENCY_RATE,
+  LATENCY_TASKS,
+  startWorkers,
+  submitPaced,
+  submitWindowed,
+  until,
+} from "./dispatch-case.js";
 
 export interface SplitCaseOptions {
   natsUrl: string;
@@ -30,6 +39,9 @@ export interface SplitCaseResult {
   tasksPerSecond: number;
   /** CPU time of this process (submitters and workers) as a share of the wall time. */
   cpuShare: number;
+  /** Submit called → the agent starts the task, at LATENCY_RATE tasks/s. */
+  latencyP50Ms: number;
+  latencyP99Ms: number;
 }
 
 export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseResult> {
@@ -38,7 +50,8 @@ export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseR
   const workers: SimulatedWorker[] = [];
   try {
     await node.waitFor((e) => e.event === "leader");
-    await startWorkers(bus, o.workers, o.creditsPerWorker, workers);
+    const timing = new DispatchTiming();
+    await startWorkers(bus, o.workers, o.creditsPerWorker, workers, timing);
     const client = new TaskClient({ bus, timeoutMs: 30_000 });
     const reported = () => workers.reduce((n, w) => n + w.reported, 0);
     o.progress?.(`warm-up: ${o.warmup} tasks (the node sees the workers register meanwhile)`);
@@ -54,7 +67,11 @@ export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseR
       o.drainTimeoutMs,
       `${submitted} tasks to be reported (${reported() - before} so far)`,
     );
-    return figures(workers, o.warmup, submitted, t0, cpu0);
+    const measured = figures(workers, o.warmup, submitted, t0, cpu0);
+    o.progress?.(`latency: ${LATENCY_TASKS} tasks at ${LATENCY_RATE} tasks/s`);
+    await submitPaced(client, LATENCY_TASKS, LATENCY_RATE, timing);
+    await until(() => timing.startedAll(), o.drainTimeoutMs, "the paced tasks to start");
+    return { ...measured, ...timing.percentiles() };
   } finally {
     for (const w of workers) w.close();
     await bus.close();

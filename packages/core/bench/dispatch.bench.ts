@@ -2,7 +2,8 @@
  * Queue dispatch throughput, end to end: `queue` tasks submitted through a TaskClient (256 submits
  * in flight), one SwarmNode dispatching them to 20 SimulatedWorkers (50 credits each, workMs 0),
  * tasks/s from the first submit to the moment the leader counts the last one SUCCEEDED; plus the
- * dispatcher's own dispatch latency (waiting → award) p50/p99. Each case is bounded in count and in
+ * dispatch latency p50/p99 from the submit call to the agent starting the task, measured apart at a
+ * steady 500 tasks/s (at saturation it would only measure the backlog in the stream). Each case is bounded in count and in
  * time (submission stops after its budget; the row counts what was submitted).
  * - memory: MemoryBus + MemoryStore, one process; no raw baseline.
  * - NATS + Redis store, and NATS + NATS KV store: a private nats-server (and redis-server).
@@ -48,11 +49,11 @@ export async function run(progress: (m: string) => void = () => {}): Promise<Row
   for (const storeKind of ["Redis", "NATS KV"] as const) {
     rows.push(...(await natsCase(storeKind, progress)));
   }
-  rows.push(await splitCase(progress));
+  rows.push(...(await splitCase(progress)));
   return rows;
 }
 
-async function splitCase(progress: (m: string) => void): Promise<Row> {
+async function splitCase(progress: (m: string) => void): Promise<Row[]> {
   const nats = await startNats();
   const redis = await startRedis();
   try {
@@ -78,14 +79,19 @@ async function splitCase(progress: (m: string) => void): Promise<Row> {
       `${r.tasks} tasks in ${(r.elapsedMs / 1000).toFixed(2)} s: ${Math.round(r.tasksPerSecond)} tasks/s, ` +
         `submitters' and workers' process CPU ${Math.round(r.cpuShare * 100)}% of one core`,
     );
-    return {
-      suite: SUITE,
-      case: `NATS + Redis, node in its own process: queue tasks/s, ${r.tasks} tasks (vs raw, consumer process)`,
-      value: r.tasksPerSecond,
-      unit: "tasks/s",
-      baseline: raw,
-      ratio: r.tasksPerSecond / raw,
-    };
+    const name = "NATS + Redis, node in its own process";
+    return [
+      {
+        suite: SUITE,
+        case: `${name}: queue tasks/s, ${r.tasks} tasks (vs raw, consumer process)`,
+        value: r.tasksPerSecond,
+        unit: "tasks/s",
+        baseline: raw,
+        ratio: r.tasksPerSecond / raw,
+      },
+      lowerIsBetter(SUITE, `${name}: submit → agent starts at 500 tasks/s, p50`, r.latencyP50Ms, "ms"),
+      lowerIsBetter(SUITE, `${name}: submit → agent starts at 500 tasks/s, p99`, r.latencyP99Ms, "ms"),
+    ];
   } finally {
     await redis.stop();
     await nats.stop();
@@ -156,8 +162,8 @@ function caseRows(name: string, r: DispatchCaseResult, raw?: number): Row[] {
       baseline: raw,
       ratio: raw === undefined ? undefined : r.tasksPerSecond / raw,
     },
-    lowerIsBetter(SUITE, `${name}: dispatch latency p50`, r.latencyP50Ms, "ms"),
-    lowerIsBetter(SUITE, `${name}: dispatch latency p99`, r.latencyP99Ms, "ms"),
+    lowerIsBetter(SUITE, `${name}: submit → agent starts at 500 tasks/s, p50`, r.latencyP50Ms, "ms"),
+    lowerIsBetter(SUITE, `${name}: submit → agent starts at 500 tasks/s, p99`, r.latencyP99Ms, "ms"),
   ];
 }
 

@@ -26,6 +26,8 @@ export interface SimulatedWorkerOptions {
   reportTimeoutMs?: number;
   /** Decides each award: run it, or fail it. @default always "succeed" */
   outcome?: (taskId: string, attempt: number) => "succeed" | "fail";
+  /** Called as it starts running an award (for benchmarks timing dispatch). */
+  onRun?: (taskId: string, attempt: number) => void;
 }
 
 /**
@@ -47,7 +49,8 @@ export class SimulatedWorker {
   reported = 0;
   #bus: Bus;
   #clock: Clock;
-  #o: Required<Omit<SimulatedWorkerOptions, "clock" | "heartbeatIntervalMs">>;
+  #o: Required<Omit<SimulatedWorkerOptions, "clock" | "heartbeatIntervalMs" | "onRun">>;
+  #onRun: ((taskId: string, attempt: number) => void) | undefined;
   #seen = new Set<string>();
   #running = 0;
   #credits: number;
@@ -65,6 +68,7 @@ export class SimulatedWorker {
       reportTimeoutMs: opts.reportTimeoutMs ?? 1000,
       outcome: opts.outcome ?? (() => "succeed"),
     };
+    this.#onRun = opts.onRun;
     this.agent = new SimulatedAgent(bus, descriptor, {
       clock: this.#clock,
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 1000,
@@ -123,6 +127,7 @@ export class SimulatedWorker {
     this.#running++;
     this.agent.inFlight = this.#running;
     this.runs.push({ taskId, attempt, token });
+    this.#onRun?.(taskId, attempt);
     reply(TaskState.TASK_STATE_ACCEPTED);
     const finish = () => {
       this.#running--;
