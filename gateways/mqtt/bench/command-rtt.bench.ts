@@ -2,14 +2,16 @@
  * Command round trip swarm → device → reply over QoS 1, p50/p99 over ROUNDS sequential commands
  * (after WARMUP), the device a simulated robot (examples/firmware-sim) in its own process answering
  * `echo`:
- * - listener: a Bus request (a `Command` Envelope on `agents.{id}.cmd.echo`, MemoryBus) through
- *   `MqttGateway` to the device and back; baseline: the same device on plain aedes, asked by a raw
+ * - listener: a Bus request (a `Command` Envelope on `agents.{id}.cmd.echo`, MemoryBus with a
+ *   SwarmNode, since a device is served commands once registered) through `MqttGateway` to the
+ *   device and back; baseline: the same device on plain aedes, asked by a raw
  *   mqtt.js client (publish `swarm/{id}/cmd/echo` QoS 1, wait for `…/reply` QoS 1);
  * - bridge: the same Bus request through `MqttBridge` and a private Mosquitto (MQTT 5); baseline:
  *   the raw mqtt.js requester on the same Mosquitto.
  * Every socket has no-delay set (Nagle + delayed ACK: ~88 ms per QoS 1 round trip otherwise).
  */
 import net from "node:net";
+import { SwarmNode } from "@swarmlink/core";
 import { startMosquitto } from "@swarmlink/harness";
 import {
   CommandStatus,
@@ -20,6 +22,7 @@ import {
   unwrapAs,
   wrap,
 } from "@swarmlink/protocol";
+import { MemoryStore } from "@swarmlink/store";
 import { type Bus, MemoryBus } from "@swarmlink/transport";
 import { Aedes } from "aedes";
 import mqtt from "mqtt";
@@ -87,11 +90,21 @@ async function rawRequester(
   };
 }
 
-/** p50 and p99 of `once` with a device on `url`. */
-async function measure(url: string, agentId: string, version: 4 | 5, once: () => Promise<void>) {
+/** p50 and p99 of `once` with a device on `url`, once `registered()` (the gateway's modes). */
+async function measure(
+  url: string,
+  agentId: string,
+  version: 4 | 5,
+  once: () => Promise<void>,
+  registered: () => boolean = () => true,
+) {
   const device = benchChild("./device.ts", [url, agentId, String(version)]);
   try {
     if ((await device.line(20_000)) !== "ready") throw new Error("bench device not ready");
+    for (let t = 0; !registered(); t += 10) {
+      if (t > 10_000) throw new Error(`${agentId} not registered in 10 s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     await timed(WARMUP, once);
     const ms = await timed(ROUNDS, once);
     return { p50: percentile(ms, 50), p99: percentile(ms, 99) };
@@ -102,11 +115,15 @@ async function measure(url: string, agentId: string, version: 4 | 5, once: () =>
 
 export async function run(progress: (msg: string) => void = () => {}): Promise<Row[]> {
   const bus = new MemoryBus();
+  const store = new MemoryStore();
+  const node = await SwarmNode.start({ bus, store, nodeId: "bench" });
   const rows: Row[] = [];
   try {
     // listener, and plain aedes as its baseline
     const gw = await MqttGateway.start({ bus, port: 0 });
-    const viaGateway = await measure(`mqtt://127.0.0.1:${gw.port}`, "rtt-gw", 4, busCommand(bus, "rtt-gw"));
+    const gwUrl = `mqtt://127.0.0.1:${gw.port}`;
+    const registered = () => gw.stats().registered === 1;
+    const viaGateway = await measure(gwUrl, "rtt-gw", 4, busCommand(bus, "rtt-gw"), registered);
     await gw.close();
     const aedes = await Aedes.createBroker();
     const server = net.createServer((s) => {
@@ -146,7 +163,8 @@ export async function run(progress: (msg: string) => void = () => {}): Promise<R
     const broker = await startMosquitto({ config: MOSQUITTO_CONFIG });
     try {
       const bridge = await MqttBridge.start({ bus, url: broker.url });
-      const viaBridge = await measure(broker.url, "rtt-br", 5, busCommand(bus, "rtt-br"));
+      const bridged = () => bridge.stats().registered === 1;
+      const viaBridge = await measure(broker.url, "rtt-br", 5, busCommand(bus, "rtt-br"), bridged);
       await bridge.close();
       const rawM = await rawRequester(broker.url, "rtt-raw");
       const viaMosquitto = await measure(broker.url, "rtt-raw", 4, rawM.once);
@@ -176,6 +194,8 @@ export async function run(progress: (msg: string) => void = () => {}): Promise<R
       await broker.stop();
     }
   } finally {
+    await node.stop();
+    await store.close();
     await bus.close();
   }
   return rows;

@@ -49,7 +49,7 @@ describe("MqttGateway routes what the swarm sends to the device it is for", () =
     const b = await device("rt-b");
     swarm().bus.publish(
       subjects.agentTaskOffer("rt-a"),
-      envelope("swarmlink.v1.TaskOffer", { taskId: "t-offer", task: { id: "t-offer" } }),
+      envelope("swarmlink.v1.TaskOffer", { task: { id: "t-offer" } }),
     );
     swarm().bus.publish(
       subjects.agentTaskCancel("rt-b"),
@@ -87,7 +87,7 @@ describe("MqttGateway routes what the swarm sends to the device it is for", () =
     const sent = swarm().gw.stats().sentToDevices;
     swarm().bus.publish(
       subjects.agentTaskOffer("rt-elsewhere"),
-      envelope("swarmlink.v1.TaskOffer", { taskId: "t1", task: { id: "t1" } }),
+      envelope("swarmlink.v1.TaskOffer", { task: { id: "t1" } }),
     );
     swarm().bus.publish(
       subjects.agentTaskCancel("rt-elsewhere"),
@@ -115,7 +115,7 @@ describe("MqttGateway routes what the swarm sends to the device it is for", () =
     assert.equal((await command("rt-r")).agentId, "rt-r", "answered through the new connection");
     swarm().bus.publish(
       subjects.agentTaskOffer("rt-r"),
-      envelope("swarmlink.v1.TaskOffer", { taskId: "t-r", task: { id: "t-r" } }),
+      envelope("swarmlink.v1.TaskOffer", { task: { id: "t-r" } }),
     );
     await waitUntil(() => second.received.length === 2, 5000, "command and offer on the new connection");
     assert.deepEqual(topicsOf(first), []);
