@@ -83,6 +83,11 @@ export class DeviceSession {
     return this.#epoch !== undefined;
   }
 
+  /** Registered or registering: the swarm may address it (an award can beat the register's answer). */
+  get inSwarm(): boolean {
+    return this.#commandSub !== undefined;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }

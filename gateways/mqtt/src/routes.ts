@@ -6,7 +6,8 @@ import { tryUnwrap } from "./wire.js";
 /**
  * The gateway's subscriptions for the whole fleet: one per subject pattern (every agent's presence;
  * every agent's task offers, awards and cancels), each message routed by the agent id in its
- * subject to the session of a device of this gateway, and dropped after one Map lookup otherwise. A fleet of 10,000 devices costs two routes on the Bus, not one per device.
+ * subject to the session of a device of this gateway that is in the swarm (registered or
+ * registering), and dropped after one Map lookup otherwise. A fleet of 10,000 devices costs two routes on the Bus, not one per device.
  *
  * Commands are not routed here but subscribed per registered device (`DeviceSession.register`): the core
  * tells an unreachable agent from a silent one by the Bus' E_NO_RESPONDERS, and queues its
@@ -27,7 +28,7 @@ export function routeFleet(
     }
     if (!("agentId" in route)) return;
     const dev = sessionOf(route.agentId);
-    if (dev && !dev.closed) deliver(dev, route.kind, m);
+    if (dev?.inSwarm) deliver(dev, route.kind, m);
   };
   return [
     bus.subscribe(subjectPatterns.presence, { callback }),

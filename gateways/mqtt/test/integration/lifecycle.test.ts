@@ -56,7 +56,7 @@ describe("MqttGateway carries offers, cancels and re-register requests to firmwa
   });
 
   it("registers the device again, with a new epoch, when the registry asks it to", async () => {
-    const d = await swarm().device("amr-22", { register: { capabilities: ["lift"] } });
+    await swarm().device("amr-22", { register: { capabilities: ["lift"] } });
     await waitUntil(() => online("amr-22"), 5000, "amr-22 online");
     const before = swarm().node.registry.directory.get("amr-22")?.epoch ?? 0;
     const ask = wrap(

@@ -70,13 +70,19 @@ describe("MqttGateway routes what the swarm sends to the device it is for", () =
     assert.equal(stale.error?.code, "E_FENCED");
   });
 
-  it("serves a device's commands only while it is registered: E_NO_RESPONDERS before and after", async () => {
+  it("serves a device only while it is registered: E_NO_RESPONDERS for commands before and after, no offers before", async () => {
     const d = await device("rt-c", false);
     await assert.rejects(command("rt-c"), (e) => isSwarmError(e, "E_NO_RESPONDERS"));
+    await d.client.publishAsync(mqttTopics.telemetry("rt-c", "battery"), '{"percent":80}', { qos: 1 });
+    swarm().bus.publish(
+      subjects.agentTaskOffer("rt-c"),
+      envelope("swarmlink.v1.TaskOffer", { task: { id: "t-early" } }),
+    );
     await d.client.publishAsync(mqttTopics.register("rt-c"), JSON.stringify({ capabilities: [] }), {
       qos: 1,
     });
     assert.equal((await command("rt-c")).agentId, "rt-c");
+    assert.deepEqual(topicsOf(d), [mqttTopics.command("rt-c", "echo")], "no offer before it registered");
     await d.close();
     await waitUntil(() => swarm().gw.stats().connected === 0, 5000, "rt-c gone");
     await assert.rejects(command("rt-c"), (e) => isSwarmError(e, "E_NO_RESPONDERS"));
