@@ -12,7 +12,9 @@ import { type ElectOptions, parseElectOptions } from "./options.js";
  * every `renewMs`. The fencing token of a term is the Store revision of the winning `create`: a
  * store has one revision sequence for all keys, so every later term, even after the key expired,
  * gets a larger token. Waiting candidates watch the key and try again the moment it is deleted or
- * expires, and every `renewMs` in any case.
+ * expires, when the holder's lease should have run out by their own count, and every `renewMs` in
+ * any case. With `liveness` (a Bus) they also probe the holder and depose one that is gone (see
+ * `ElectOptions.liveness`): a crashed leader is then replaced in a few probes, not a lease.
  *
  * Leadership is judged by the candidate's own clock on every read of `isLeader`, `token`, `state()`
  * and `assertLeader()`: the lease is trusted until `leaseMs - safetyMarginMs` after the last renewal

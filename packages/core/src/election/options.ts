@@ -12,7 +12,8 @@ export const DEFAULT_SAFETY_MARGIN_RATIO = 0.1;
 export interface ElectOptions {
   /**
    * How long a lease lasts without renewal, in ms. A crashed leader is replaced within about
-   * `leaseMs + renewMs` (plus the store's `expiryLatencyMs`).
+   * `leaseMs` after its last renewal (a few `liveness.probeMs` with liveness probes); a paused one
+   * within `leaseMs` in any case.
    * @default 2000
    */
   leaseMs?: number;
