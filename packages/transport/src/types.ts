@@ -209,6 +209,13 @@ export interface Bus {
   close(err?: Error): Promise<void>;
   /** Resolves when closed: with the error that closed it, if any. */
   closed(): Promise<void | Error>;
+  /**
+   * Whether messages flow now: false while a networked Bus is reconnecting (what is published
+   * meanwhile waits, see NatsBus) and once it is closed; a memory Bus is connected until closed.
+   * Whatever judges silence — the presence authority marking agents suspect — must not while this
+   * is false: it hears nobody.
+   */
+  readonly connected: boolean;
 }
 
 /** Codes a Bus rejects with. */

@@ -51,9 +51,13 @@ export class PresenceAuthority {
     this.#timer = undefined;
   }
 
-  /** Whether this node is the authority now; notes the moment it became one. */
+  /**
+   * Whether this node is the authority now and can hear the agents; notes the moment it became
+   * both. While its Bus is disconnected it hears no heartbeat, so it judges nobody, and once it
+   * hears again silence counts from then (as after a failover), not from before the outage.
+   */
   active(): boolean {
-    const now = this.#ctx.opts.isAuthority();
+    const now = this.#ctx.opts.isAuthority() && this.#ctx.opts.bus.connected;
     if (now && !this.#was) this.#sinceMs = this.#ctx.opts.clock.now();
     this.#was = now;
     return now;

@@ -168,6 +168,10 @@ export class MemoryBus implements Bus {
     this.#resolveClosed(err);
   }
 
+  get connected(): boolean {
+    return this.#closed === undefined;
+  }
+
   closed(): Promise<void | Error> {
     return this.#closedPromise;
   }

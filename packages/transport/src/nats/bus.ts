@@ -209,6 +209,10 @@ export class NatsBus implements Bus {
     await this.nc.close();
   }
 
+  get connected(): boolean {
+    return !this.#disconnected && !this.nc.isClosed();
+  }
+
   closed(): Promise<void | Error> {
     return this.nc.closed();
   }

@@ -204,7 +204,9 @@ export function busConformance(name: string, factory: () => Promise<BusFixture>)
       const fx = await factory();
       try {
         const sub = fx.bus.subscribe(unique("t.closing"));
+        assert.equal(fx.bus.connected, true);
         await fx.bus.close();
+        assert.equal(fx.bus.connected, false);
         await sub.closed;
         await rejectsWith(() => fx.bus.publish(unique("t.closed"), bytes("x")), "E_CLOSED");
         await rejectsWith(fx.bus.request(unique("t.closed"), bytes("x")), "E_CLOSED");

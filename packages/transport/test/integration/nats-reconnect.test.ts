@@ -28,8 +28,10 @@ describe("NatsBus across a server restart", () => {
       for await (const s of bus.nc.status()) statuses.push(s.type);
     })();
 
+    assert.equal(bus.connected, true);
     await server.kill();
     await until(() => statuses.includes("disconnect"), 10_000, "the client to notice");
+    await until(() => !bus.connected, 1000, "connected to turn false");
 
     // 10 × (16 B + subject + overhead) fits in 2 KiB; a 4 KiB payload does not.
     for (let i = 0; i < 10; i++) bus.publish("t.reconnect", bytes(`m${i}`.padEnd(16, ".")));
@@ -38,6 +40,7 @@ describe("NatsBus across a server restart", () => {
 
     await server.restart();
     await until(() => statuses.includes("reconnect"), 15_000, "the client to reconnect");
+    await until(() => bus.connected, 1000, "connected to turn true again");
     const got = await take(sub, 10, 10_000);
     assert.deepEqual(
       got.map((s) => s.replace(/\.+$/, "")),
