@@ -123,8 +123,15 @@ export class TaskTable {
       if (isSwarmError(err, "E_EXISTS")) return "exists";
       throw err;
     }
-    if (this.#slots.has(id)) return "exists"; // created twice at once: the other won the slot
-    this.load(next, revision);
+    // The Store's create is exclusive, so a slot that appeared meanwhile holds this very record: a
+    // lookup (a `get`, a report) read it from the Store and took it over while the write returned.
+    const loaded = this.#slots.get(id);
+    if (loaded && loaded.revision !== revision) return "created"; // and this term has moved it on
+    if (loaded) {
+      loaded.rec = next;
+      this.#track(next);
+      this.#o.credits.sync(next);
+    } else this.load(next, revision);
     this.#o.afterWrite(undefined, step, encoded);
     return "created";
   }

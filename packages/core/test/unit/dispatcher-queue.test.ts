@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeEnvelope, KV_PREFIXES, subjectPatterns, TaskState, unwrapAs } from "@swarmlink/protocol";
+import type { Store, WriteOptions } from "@swarmlink/store";
 import fc from "fast-check";
 import { decodeRecord } from "../../src/dispatcher/record.js";
 import { decodeFenced } from "../../src/election/mod.js";
@@ -111,6 +112,32 @@ describe("Dispatcher, queue and direct allocation", () => {
     agent.release(first.id);
     await runUntil(swarm.clock, () => agent.running.has(urgent.id), 2000);
     watch.stop();
+  });
+
+  it("awards a task whose record a lookup took over while intake was still writing it", async () => {
+    // A `get` that arrives between the Store's create and the intake's own bookkeeping loads the
+    // record from the Store; the intake must still carry its task on (it once dropped the award).
+    let raced = 0;
+    const racing: Store = new Proxy(swarm.store, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target);
+        if (prop !== "create") return typeof v === "function" ? v.bind(target) : v;
+        return async (key: string, value: Uint8Array, opts?: WriteOptions) => {
+          const revision = await target.create(key, value, opts);
+          if (key.startsWith(KV_PREFIXES.tasks)) {
+            raced++;
+            await client.get(key.slice(KV_PREFIXES.tasks.length));
+          }
+          return revision;
+        };
+      },
+    });
+    await swarm.leader("node-a", { store: racing });
+    const agent = swarm.agent({ id: "solo" });
+    const { id } = await client.submit({ kind: "k" });
+    await runUntil(swarm.clock, () => swarm.dispatchers[0]!.stats().finished.SUCCEEDED === 1, 5000);
+    assert.equal(raced, 1);
+    assert.deepEqual(agent.started, [{ taskId: id, attempt: 1 }]);
   });
 
   it("keeps a direct task waiting until its target is online with a free credit", async () => {
