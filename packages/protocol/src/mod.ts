@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+export { AGENT_KIND_NAMES, agentKindOf } from "./agent-kinds.js";
 export type { Clock, TimerHandle } from "./clock.js";
 export { SimulatedClock, systemClock } from "./clock.js";
 export type { CreateEnvelopeOptions, Envelope, EnvelopeCodecOptions, EnvelopeInit } from "./envelope.js";
@@ -19,7 +21,6 @@ export { validateEnvelope } from "./envelope-check.js";
 export type { ErrorCode, ErrorContext } from "./errors.js";
 export { abortError, ERROR_CODES, isSwarmError, SwarmError, toSwarmError } from "./errors.js";
 export { swarmlink } from "./gen/swarmlink.js";
-
 export { isValidId, validateId } from "./ids.js";
 export {
   DEFAULT_MAX_ENVELOPE_BYTES,

@@ -1,5 +1,5 @@
 import { type DescriptorInit, type ElectOptions, elect, type Leadership } from "@swarmlink/core";
-import { AgentKind, type Clock, SwarmError, validateId } from "@swarmlink/protocol";
+import { agentKindOf, type Clock, SwarmError, validateId } from "@swarmlink/protocol";
 import type { Store } from "@swarmlink/store";
 import type { Bus } from "@swarmlink/transport";
 import { type CommandHandler, CommandServer } from "./commands.js";
@@ -38,14 +38,6 @@ export interface AgentHost {
   forget(agent: Agent): void;
 }
 
-const KINDS: Record<string, AgentKind> = {
-  robot: AgentKind.AGENT_KIND_ROBOT,
-  bot: AgentKind.AGENT_KIND_BOT,
-  service: AgentKind.AGENT_KIND_SERVICE,
-  gateway: AgentKind.AGENT_KIND_GATEWAY,
-  operator: AgentKind.AGENT_KIND_OPERATOR,
-};
-
 /**
  * A registered agent: heartbeats, telemetry, commands, tasks, bids, elections. Built by `swarm.agent()`.
  *
@@ -76,7 +68,7 @@ export class Agent {
     this.id = validateConfig("id", () => validateId("id", opts?.id));
     this.#host = host;
     this.#o = parseTuning(opts);
-    const kind = KINDS[opts.kind ?? "bot"];
+    const kind = agentKindOf(opts.kind ?? "bot");
     if (kind === undefined)
       throw new SwarmError("E_CONFIG", "kind is not a known agent kind", { field: "kind", kind: opts.kind });
     const credits = opts.credits ?? 1;

@@ -4,20 +4,20 @@
  *
  * @module
  */
-import { AgentKind, CommandStatus, SwarmError, type swarmlink, TaskState } from "@swarmlink/protocol";
+import {
+  AGENT_KIND_NAMES,
+  AgentKind,
+  agentKindOf,
+  CommandStatus,
+  SwarmError,
+  type swarmlink,
+  TaskState,
+} from "@swarmlink/protocol";
 import { count, jsonBytesOf, num, object, str, stringMap, strings } from "./json.js";
 
 export type DescriptorJson = swarmlink.v1.AgentDescriptor.$Properties & { id: string };
 export type TelemetryInit = swarmlink.v1.Telemetry.$Properties;
 export type PositionInit = swarmlink.v1.Position.$Properties;
-
-const KINDS: Record<string, AgentKind> = {
-  robot: AgentKind.AGENT_KIND_ROBOT,
-  bot: AgentKind.AGENT_KIND_BOT,
-  service: AgentKind.AGENT_KIND_SERVICE,
-  gateway: AgentKind.AGENT_KIND_GATEWAY,
-  operator: AgentKind.AGENT_KIND_OPERATOR,
-};
 
 /** Device states in `…/tasks/{taskId}/status`, to the canonical TaskState. */
 export const STATUS_STATES: Record<string, TaskState> = {
@@ -56,9 +56,9 @@ export function descriptorFromJson(agentId: string, v: unknown): DescriptorJson 
   let kind = AgentKind.AGENT_KIND_ROBOT;
   if (o.kind !== undefined) {
     const name = str("kind", o.kind);
-    const k = Object.hasOwn(KINDS, name) ? KINDS[name] : undefined; // not "constructor", "valueOf"…
+    const k = agentKindOf(name);
     if (k === undefined)
-      throw new SwarmError("E_INVALID", `kind must be one of ${Object.keys(KINDS).join(", ")}`, {
+      throw new SwarmError("E_INVALID", `kind must be one of ${Object.keys(AGENT_KIND_NAMES).join(", ")}`, {
         field: "kind",
       });
     kind = k;

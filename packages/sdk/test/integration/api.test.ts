@@ -343,6 +343,11 @@ for (const where of [
         swarm.agent({ id: "ok", credits: -1 }),
         (e) => isSwarmError(e, "E_CONFIG") && e.context.field === "credits",
       );
+      // An inherited property name is no kind (it once read Object.prototype.constructor).
+      await assert.rejects(
+        swarm.agent({ id: "ok", kind: "constructor" as "robot" }),
+        (e) => isSwarmError(e, "E_CONFIG") && e.context.field === "kind",
+      );
     });
   });
 }
