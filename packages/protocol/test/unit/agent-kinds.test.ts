@@ -3,7 +3,13 @@ import { AGENT_KIND_NAMES, AgentKind, agentKindOf } from "../../src/mod.js";
 
 describe("agent kind names", () => {
   it("name every kind but UNSPECIFIED, and read back", () => {
-    assert.deepEqual(Object.keys(AGENT_KIND_NAMES).sort(), ["bot", "gateway", "operator", "robot", "service"]);
+    assert.deepEqual(Object.keys(AGENT_KIND_NAMES).sort(), [
+      "bot",
+      "gateway",
+      "operator",
+      "robot",
+      "service",
+    ]);
     assert.equal(agentKindOf("robot"), AgentKind.AGENT_KIND_ROBOT);
     assert.equal(agentKindOf("operator"), AgentKind.AGENT_KIND_OPERATOR);
   });
