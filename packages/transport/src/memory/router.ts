@@ -7,18 +7,22 @@ export interface Route {
   readonly sub: PushSubscription;
 }
 
-/** One token of the wildcard patterns: what follows it, and the routes whose pattern ends here. */
+/**
+ * One token of the wildcard patterns: what follows it, and the routes whose pattern ends here.
+ * Every part is made when first needed: a fleet's per-agent patterns (`agents.{id}.cmd.*`) make
+ * three nodes per agent, most of them with one child or one route.
+ */
 interface Node {
-  children: Map<string, Node>;
+  children: Map<string, Node> | undefined;
   /** The `*` branch. */
   star: Node | undefined;
   /** Routes whose pattern ends at this node. */
-  routes: Route[];
+  routes: Route[] | undefined;
   /** Routes whose pattern ends with `>` after this node: they match one or more further tokens. */
-  rest: Route[];
+  rest: Route[] | undefined;
 }
 
-const newNode = (): Node => ({ children: new Map(), star: undefined, routes: [], rest: [] });
+const newNode = (): Node => ({ children: undefined, star: undefined, routes: undefined, rest: undefined });
 
 /**
  * Subject → subscribers, with NATS semantics: every plain subscriber gets a copy, each queue group
@@ -53,22 +57,22 @@ export class Router {
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i]!;
       if (t === ">") {
-        node.rest.push(route);
+        (node.rest ??= []).push(route);
         return;
       }
       if (t === "*") {
         node.star ??= newNode();
         node = node.star;
       } else {
-        let next = node.children.get(t);
+        let next = node.children?.get(t);
         if (!next) {
           next = newNode();
-          node.children.set(t, next);
+          (node.children ??= new Map()).set(t, next);
         }
         node = next;
       }
     }
-    node.routes.push(route);
+    (node.routes ??= []).push(route);
   }
 
   remove(route: Route): void {
@@ -91,14 +95,14 @@ export class Router {
       if (!drop(t === undefined ? node.routes : node.rest, route)) return undefined;
       return isEmpty(node);
     }
-    const child = t === "*" ? node.star : node.children.get(t);
+    const child = t === "*" ? node.star : node.children?.get(t);
     if (!child) return undefined;
     const childEmpty = this.#removeFrom(child, route, tokens, i + 1);
     if (childEmpty === undefined) return undefined;
     // Prune what no pattern uses any more, so one-use wildcard patterns leave nothing behind.
     if (childEmpty) {
       if (t === "*") node.star = undefined;
-      else node.children.delete(t);
+      else if (node.children?.delete(t) && node.children.size === 0) node.children = undefined;
     }
     return isEmpty(node);
   }
@@ -164,23 +168,26 @@ export class Router {
 /** Adds the routes below `node` that match the tokens of `subject` from `start` on. */
 function collect(node: Node, subject: string, start: number, found: Route[]): void {
   // `>` takes the token at `start` and everything after it.
-  for (const r of node.rest) found.push(r);
+  if (node.rest) for (const r of node.rest) found.push(r);
   let end = subject.indexOf(".", start);
   const last = end === -1;
   if (last) end = subject.length;
-  const child = node.children.size > 0 ? node.children.get(subject.slice(start, end)) : undefined;
+  const child = node.children?.get(subject.slice(start, end));
   if (child) {
-    if (last) for (const r of child.routes) found.push(r);
-    else collect(child, subject, end + 1, found);
+    if (last) {
+      if (child.routes) for (const r of child.routes) found.push(r);
+    } else collect(child, subject, end + 1, found);
   }
   const star = node.star;
   if (star) {
-    if (last) for (const r of star.routes) found.push(r);
-    else collect(star, subject, end + 1, found);
+    if (last) {
+      if (star.routes) for (const r of star.routes) found.push(r);
+    } else collect(star, subject, end + 1, found);
   }
 }
 
-function drop(list: Route[], route: Route): boolean {
+function drop(list: Route[] | undefined, route: Route): boolean {
+  if (!list) return false;
   const i = list.indexOf(route);
   if (i === -1) return false;
   list.splice(i, 1);
@@ -188,5 +195,5 @@ function drop(list: Route[], route: Route): boolean {
 }
 
 function isEmpty(node: Node): boolean {
-  return node.routes.length === 0 && node.rest.length === 0 && node.children.size === 0 && !node.star;
+  return !node.routes?.length && !node.rest?.length && !node.children?.size && !node.star;
 }
