@@ -57,7 +57,8 @@ export class Router {
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i]!;
       if (t === ">") {
-        (node.rest ??= []).push(route);
+        node.rest ??= [];
+        node.rest.push(route);
         return;
       }
       if (t === "*") {
@@ -67,12 +68,14 @@ export class Router {
         let next = node.children?.get(t);
         if (!next) {
           next = newNode();
-          (node.children ??= new Map()).set(t, next);
+          node.children ??= new Map();
+          node.children.set(t, next);
         }
         node = next;
       }
     }
-    (node.routes ??= []).push(route);
+    node.routes ??= [];
+    node.routes.push(route);
   }
 
   remove(route: Route): void {
