@@ -30,7 +30,11 @@ await bus.flush();
 
 const nc = await connect({ servers: url! });
 for (let i = 0; i < count; i++) {
-  nc.subscribe(`bench.raw.offer.${i}`, { callback: (_err, msg) => msg.respond(reply) });
+  nc.subscribe(`bench.raw.offer.${i}`, {
+    callback: (_err, msg) => {
+      msg.respond(reply);
+    },
+  });
 }
 await nc.flush();
 

@@ -34,7 +34,7 @@ const spec: fc.Arbitrary<Spec> = fc.record({
 const query: fc.Arbitrary<AgentQuery> = fc.record(
   {
     capabilities: fc.subarray(CAPS, { maxLength: 2 }),
-    attributes: fc.constantFrom({ zone: "A" }, { zone: "B" }, { zone: "Z" }, {}),
+    attributes: fc.constantFrom<Record<string, string>>({ zone: "A" }, { zone: "B" }, { zone: "Z" }, {}),
     status: fc.oneof(fc.constantFrom(...STATES), fc.subarray(STATES, { minLength: 1 })),
     near: fc.record({ x: coord, y: coord, radius: fc.double({ min: 0, max: 150, noNaN: true }) }),
     box: fc.tuple(coord, coord, coord, coord).map(([a, b, c, d]) => ({

@@ -90,7 +90,8 @@ describe("Dispatcher, queue and direct allocation", () => {
     swarm.bus.subscribe(subjectPatterns.taskEvents, {
       callback: (_e, m) => {
         const info = unwrapAs(decodeEnvelope(m.data), "swarmlink.v1.TaskInfo");
-        events.set(info.task!.id, [...(events.get(info.task!.id) ?? []), info.state]);
+        const taskId = info.task?.id ?? "";
+        events.set(taskId, [...(events.get(taskId) ?? []), info.state]);
       },
     });
     const first = await client.submit({ kind: "first" });

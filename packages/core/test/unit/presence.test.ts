@@ -97,7 +97,7 @@ describe("Registry presence", () => {
     assert.equal(node.directory.get("amr-1")!.status, "suspect");
     a.beat();
     await until(() => node.directory.get("amr-1")!.status === "online");
-    const now = node.directory.get("amr-1")!;
+    const now = node.index.get("amr-1")!; // the index holds the presence reason too
     assert.deepEqual([now.seq, now.reason], [2, "heartbeat resumed"]);
   });
 
