@@ -90,7 +90,9 @@ describe("MqttGateway back-pressure (real sockets)", () => {
           callback: (_e, m) => {
             const taskId = m.subject.split(".").at(-2) as string;
             seen.status.add(taskId);
-            m.respond(encodeEnvelope(wrap("swarmlink.v1.TaskInfo", { id: taskId }, { source: "test" })));
+            m.respond(
+              encodeEnvelope(wrap("swarmlink.v1.TaskInfo", { task: { id: taskId } }, { source: "test" })),
+            );
           },
         }),
         inner.subscribe(subjectPatterns.taskBids, {
@@ -167,7 +169,7 @@ describe("MqttGateway back-pressure (real sockets)", () => {
     const sub = inner.subscribe(subjectPatterns.taskStatus, {
       callback: (_e, m) => {
         seen.push(m.subject);
-        m.respond(encodeEnvelope(wrap("swarmlink.v1.TaskInfo", { id: "t9" }, { source: "test" })));
+        m.respond(encodeEnvelope(wrap("swarmlink.v1.TaskInfo", { task: { id: "t9" } }, { source: "test" })));
       },
     });
     const d = await connectDevice(gw.port, "amr-13", { serve: false });
