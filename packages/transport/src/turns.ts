@@ -1,7 +1,7 @@
 /**
  * How long a run of microtasks may go on before deliveries wait for the next event-loop turn, in ms.
- * Short enough that timers (lease renewals, request deadlines) are late by a few ms at worst; long
- * enough that a normal burst of deliveries never leaves the microtask queue.
+ * Short enough that timers (lease renewals, request deadlines) are late by about this much at
+ * worst; long enough that a normal burst of deliveries never leaves the microtask queue.
  */
 export const TURN_BUDGET_MS = 10;
 
