@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { SimulatedClock } from "@swarmlink/protocol";
 import { getShortestPaths, getSimplePaths } from "@xstate/graph";
 import {
+  type AnyEventObject,
   type AnyStateMachine,
   createActor,
-  type EventObject,
   fromPromise,
   getInitialSnapshot,
   getNextSnapshot,
@@ -27,12 +27,12 @@ export interface Expected {
 export type Oracle = (
   state: StateValue,
   context: Record<string, unknown>,
-  event: EventObject,
+  event: AnyEventObject,
 ) => Expected | undefined;
 
 export interface ModelOptions {
   machine: AnyStateMachine;
-  events: EventObject[];
+  events: AnyEventObject[];
   oracle: Oracle;
   input?: unknown;
   /** How far a delayed transition's event advances the clock, in ms. */
@@ -52,7 +52,7 @@ interface Deferred {
 
 /** One path: its events and the state the graph predicts after each. */
 export interface ModelPath {
-  steps: { event: EventObject; state: { value: StateValue } }[];
+  steps: { event: AnyEventObject; state: { value: StateValue } }[];
   state: { value: StateValue };
 }
 
@@ -91,7 +91,7 @@ export function allPaths(o: ModelOptions): ModelPath[] {
 /** Runs one path on a real actor (SimulatedClock, a controllable `execute`), checking each step against the graph and the oracle. */
 export async function runPath(
   o: ModelOptions,
-  steps: { event: EventObject; state: { value: StateValue } }[],
+  steps: { event: AnyEventObject; state: { value: StateValue } }[],
 ): Promise<{ value: StateValue; effects: string[] }> {
   const clock = new SimulatedClock(0);
   const pending = new Map<string, Deferred>();
@@ -107,8 +107,8 @@ export async function runPath(
   const ids = o.controlled ?? ["execute"];
   const machine = o.machine.provide({ actors: Object.fromEntries(ids.map((id) => [id, controlled(id)])) });
   const actor = createActor(machine, { input: o.input, clock });
-  const effects: EventObject[] = [];
-  actor.on("*", (e: EventObject) => effects.push(e));
+  const effects: AnyEventObject[] = [];
+  actor.on("*", (e: AnyEventObject) => effects.push(e));
   actor.start();
   try {
     for (const step of steps) {
@@ -144,7 +144,7 @@ export async function runPath(
       assert.deepEqual(after.value, step.state.value, `${what} as the graph predicted`);
       assert.deepEqual(after.value, expected?.state ?? before.value, `${what} as the model says`);
       const want = expected?.effects ?? [];
-      const types = (l: readonly (string | EventObject)[]) =>
+      const types = (l: readonly (string | AnyEventObject)[]) =>
         l.map((f) => (typeof f === "string" ? f : f.type));
       assert.deepEqual(types(effects), types(want), `${what} effects`);
       want.forEach((f, i) => {
@@ -170,7 +170,7 @@ export async function runPath(
   }
 }
 
-function types0(l: EventObject[]): string[] {
+function types0(l: AnyEventObject[]): string[] {
   return l.map((f) => f.type);
 }
 
@@ -192,12 +192,12 @@ async function flush(): Promise<void> {
 }
 
 /** A readable test name: the events of a path, with the task or peer they are about. */
-export function pathName(steps: { event: EventObject }[]): string {
+export function pathName(steps: { event: AnyEventObject }[]): string {
   return (
     steps
       .filter((s) => s.event.type !== "xstate.init")
       .map((s) => {
-        const e = s.event as EventObject & {
+        const e = s.event as AnyEventObject & {
           task?: { id: string };
           taskId?: string;
           agentId?: string;

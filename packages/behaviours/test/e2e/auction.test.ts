@@ -2,12 +2,18 @@ import assert from "node:assert/strict";
 import { TaskState } from "@swarmlink/protocol";
 import type { Swarm } from "@swarmlink/sdk";
 import type { MemoryStore } from "@swarmlink/store";
-import { fromPromise } from "xstate";
-import { type BoundBehaviour, batteryAware, bindBehaviour, worker } from "../../src/mod.js";
+import { type Actor, fromPromise } from "xstate";
+import {
+  type BoundBehaviour,
+  batteryAware,
+  bindBehaviour,
+  type ExecuteInput,
+  worker,
+} from "../../src/mod.js";
 import { embeddedSwarm, waitUntil } from "../helpers.js";
 
 const work = (ran: string[], id: string) =>
-  fromPromise<unknown, { task: { id: string } }>(async ({ input }) => {
+  fromPromise<unknown, ExecuteInput>(async ({ input }) => {
     ran.push(id);
     await new Promise((r) => setTimeout(r, 30));
     return { by: id, task: input.task.id };
@@ -77,14 +83,16 @@ describe("two workers and a batteryAware agent sharing auctioned tasks (embedded
       chargePerTick: 0.1,
       chargeTickMs: 60_000,
     });
-    bat.b.actor.subscribe((s) => {
+    // bind() serves both machines, so its actor's type is their union: this one runs batteryAware.
+    const battery = (a: unknown) => a as Actor<typeof batteryAware>;
+    battery(bat.b.actor).subscribe((s) => {
       if (s.matches("charging")) charging.push(ran.length.toString());
     });
     const ids = await submitHauls(swarm, 6);
     await allSucceed(swarm, ids, "every task to succeed");
     const byBattery = ran.filter((r) => r === "b1").length;
     assert.ok(byBattery >= 1, `the cheap batteryAware agent won auctions (${ran.join(",")})`);
-    assert.ok(bat.b.actor.getSnapshot().matches("charging"), "it charges below the threshold");
+    assert.ok(battery(bat.b.actor).getSnapshot().matches("charging"), "it charges below the threshold");
     assert.equal(bat.b.accepting, false, "its credits are dropped while charging");
     assert.equal(bat.agent.credits, 0);
     const listed = await swarm.agents.query({ capabilities: ["haul"] });
@@ -103,12 +111,12 @@ describe("two workers and a batteryAware agent sharing auctioned tasks (embedded
     );
 
     // Restart: stop the binding and the agent, bind again from the Store.
-    const before = bat.b.actor.getSnapshot();
+    const before = battery(bat.b.actor).getSnapshot();
     await bat.b.stop();
     await bat.agent.close();
     const again = await bind("b1", batteryAware, { level: 1 });
     assert.equal(again.b.restored, true);
-    const after = again.b.actor.getSnapshot();
+    const after = battery(again.b.actor).getSnapshot();
     assert.ok(after.matches("charging"), "it resumes charging");
     assert.equal(after.context.level, before.context.level, "with the persisted battery level");
     assert.equal(after.context.completed, before.context.completed);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { EventObject } from "xstate";
+import type { AnyEventObject } from "xstate";
 import { batteryAware } from "../../src/mod.js";
 import { allPaths, type Oracle, pathName, runPath } from "../model.js";
 import { workerEvents, workerOracle } from "./worker.model.test.js";
@@ -13,7 +13,7 @@ const input = {
   chargeTickMs: 100,
 };
 
-const events: EventObject[] = [
+const events: AnyEventObject[] = [
   ...workerEvents.filter((e) => !e.type.startsWith("xstate.after")),
   { type: "xstate.after.bidTimeout.batteryAware.active.bidding" },
   { type: "xstate.after.chargeTick.batteryAware.charging.plugged" },
@@ -31,7 +31,7 @@ const oracle: Oracle = (state, ctx, e) => {
     if (e.type === "swarm.task.awarded") return { state, effects: ["swarm.refuse"] };
     if (e.type === "swarm.restored") return { state, effects: ["swarm.accepting"] };
     if (e.type === "swarm.battery") {
-      const l = (e as { level: number }).level;
+      const l = e.level as number;
       return l >= 0.9 ? { state: { active: "idle" }, effects: ["swarm.accepting"] } : { state, effects: [] };
     }
     if (e.type.startsWith("xstate.after.chargeTick")) {
@@ -44,7 +44,7 @@ const oracle: Oracle = (state, ctx, e) => {
   }
   const inner = (state as { active: string }).active;
   if (e.type === "swarm.battery") {
-    const l = (e as { level: number }).level;
+    const l = e.level as number;
     if (inner === "idle" && l < 0.2)
       return { state: CHARGING, effects: ["swarm.accepting", "swarm.telemetry"] };
     return { state, effects: [] };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { SwarmError } from "@swarmlink/protocol";
-import type { EventObject, StateValue } from "xstate";
+import type { AnyEventObject, StateValue } from "xstate";
 import { follower } from "../../src/mod.js";
 import { allPaths, type Expected, type Oracle, pathName, runPath } from "../model.js";
 
@@ -16,7 +16,7 @@ const leader = (holder: string | undefined, isLeader = false, group = "g") => ({
 });
 const pose = (agentId: string, x: number, y: number) => ({ type: "swarm.peer.pose", agentId, x, y });
 
-const events: EventObject[] = [
+const events: AnyEventObject[] = [
   leader("L1"),
   leader("L2"),
   leader(undefined),

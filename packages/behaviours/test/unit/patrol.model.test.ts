@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { SwarmError } from "@swarmlink/protocol";
-import type { EventObject, StateValue } from "xstate";
+import type { AnyEventObject, StateValue } from "xstate";
 import { patrol } from "../../src/mod.js";
 import { allPaths, type Expected, type Oracle, pathName, runPath } from "../model.js";
 import { workerEvents } from "./worker.model.test.js";
@@ -13,7 +13,7 @@ const W: P[] = [
 ];
 const input = { waypoints: W, dwellMs: 100, cost: 3 };
 
-const events: EventObject[] = [
+const events: AnyEventObject[] = [
   ...workerEvents.filter((e) => !e.type.startsWith("xstate.after.")),
   { type: "xstate.done.actor.move" },
   { type: "xstate.done.actor.move", output: { x: 9, y: 1 } },
@@ -36,7 +36,7 @@ const oracle: Oracle = (state, ctx, e): Expected | undefined => {
   const resume = { state: MOVING, effects: [], started: { move: [{ from: position, to: W[index] }] } };
   const patrolling = typeof state === "object" && "patrolling" in state;
   const where = patrolling ? (state as { patrolling: string }).patrolling : String(state);
-  const taskOf = (ev: EventObject) => (ev as { task: { id: string } }).task.id;
+  const taskOf = (ev: AnyEventObject) => (ev.task as { id: string }).id;
   switch (`${patrolling ? "patrolling" : where}/${e.type}`) {
     case "patrolling/swarm.task.offered":
       return { state, effects: [{ type: "swarm.bid", taskId: "t1", cost: 3 }], started: { move: [] } };

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { SwarmError } from "@swarmlink/protocol";
-import type { EventObject } from "xstate";
+import type { AnyEventObject } from "xstate";
 import { worker } from "../../src/mod.js";
 import { allPaths, type Oracle, pathName, runPath } from "../model.js";
 
 const task = (id: string) => ({ id, kind: "pick", capabilities: ["pick"] }) as never;
 
-export const workerEvents: EventObject[] = [
+export const workerEvents: AnyEventObject[] = [
   { type: "swarm.task.offered", task: task("t1") },
   { type: "swarm.task.awarded", task: task("t1"), attempt: 1 },
   { type: "swarm.task.awarded", task: task("t2"), attempt: 1 },
