@@ -28,6 +28,16 @@ interface Profile {
 }
 
 const TOP = 20;
+/** The fleet and limits of both cases: the dispatch bench's, with room to profile a long run. */
+const FLEET = {
+  submitBudgetMs: 60_000,
+  drainTimeoutMs: 60_000,
+  warmup: 500,
+  workers: 20,
+  creditsPerWorker: 50,
+  window: 256,
+  progress: (m: string) => process.stderr.write(`${m}\n`),
+};
 const kind = process.argv[2] ?? "memory";
 const tasks = Number(process.argv[3] ?? 10_000);
 const out = process.argv[4];
@@ -62,13 +72,7 @@ try {
     bus,
     store,
     tasks,
-    submitBudgetMs: 60_000,
-    drainTimeoutMs: 60_000,
-    warmup: 500,
-    workers: 20,
-    creditsPerWorker: 50,
-    window: 256,
-    progress: (m) => process.stderr.write(`${m}\n`),
+    ...FLEET,
     around: async (phase) => {
       if (phase === "start") await session.post("Profiler.start");
       else profile = (await session.post("Profiler.stop")).profile as Profile;
@@ -137,16 +141,12 @@ async function profileSplit(): Promise<void> {
       natsUrl: nats.url,
       redisUrl: redis.url,
       tasks,
-      submitBudgetMs: 60_000,
-      drainTimeoutMs: 60_000,
-      warmup: 500,
-      workers: 20,
-      creditsPerWorker: 50,
-      window: 256,
-      progress: (m) => process.stderr.write(`${m}\n`),
+      ...FLEET,
     });
     process.stdout.write(`${r.tasks} tasks: ${Math.round(r.tasksPerSecond)} tasks/s; profile in ${file}\n`);
-    process.stdout.write(summarize(JSON.parse(await readFile(file, "utf8")) as Profile, r.tasks + 500));
+    process.stdout.write(
+      summarize(JSON.parse(await readFile(file, "utf8")) as Profile, r.tasks + FLEET.warmup),
+    );
   } finally {
     await redis.stop();
     await nats.stop();

@@ -10,6 +10,7 @@ import type { SimulatedWorker } from "../src/sim/mod.js";
 import { TaskClient } from "../src/tasks/mod.js";
 import { NodeProcess } from "../test/integration/failover-helpers.js";
 import {
+  type DispatchCaseOptions,
   DispatchTiming,
   figures,
   LATENCY_RATE,
@@ -20,18 +21,11 @@ import {
   until,
 } from "./dispatch-case.js";
 
-export interface SplitCaseOptions {
+/** The one-process case's options, with the servers' URLs instead of a Bus and a Store. */
+export type SplitCaseOptions = Omit<DispatchCaseOptions, "bus" | "store" | "around"> & {
   natsUrl: string;
   redisUrl: string;
-  tasks: number;
-  submitBudgetMs: number;
-  drainTimeoutMs: number;
-  warmup: number;
-  workers: number;
-  creditsPerWorker: number;
-  window: number;
-  progress?: (m: string) => void;
-}
+};
 
 export interface SplitCaseResult {
   tasks: number;

@@ -58,13 +58,7 @@ async function splitCase(progress: (m: string) => void): Promise<Row[]> {
   const redis = await startRedis();
   try {
     progress(`NATS + Redis, split: raw JetStream work queue, consumer process, ${RAW_MESSAGES} messages`);
-    const raw = await rawWorkQueue({
-      url: nats.url,
-      messages: RAW_MESSAGES,
-      window: WINDOW,
-      messageBytes: taskEnvelopeBytes(),
-      consumerProcess: true,
-    });
+    const raw = await rawBaseline(nats.url, true);
     progress(`NATS + Redis, split: SwarmNode process (raw work queue: ${Math.round(raw)} msg/s)`);
     const r = await splitDispatchCase({
       ...NATS,
@@ -103,12 +97,7 @@ async function natsCase(storeKind: "Redis" | "NATS KV", progress: (m: string) =>
   const redis = storeKind === "Redis" ? await startRedis() : undefined;
   try {
     progress(`NATS + ${storeKind} store: raw JetStream work queue, ${RAW_MESSAGES} messages`);
-    const raw = await rawWorkQueue({
-      url: nats.url,
-      messages: RAW_MESSAGES,
-      window: WINDOW,
-      messageBytes: taskEnvelopeBytes(),
-    });
+    const raw = await rawBaseline(nats.url, false);
     progress(`NATS + ${storeKind} store: SwarmNode (raw work queue: ${Math.round(raw)} msg/s)`);
     const bus = await NatsBus.connect({ servers: nats.url, name: "bench-dispatch" });
     let store: Store | undefined;
@@ -165,6 +154,12 @@ function caseRows(name: string, r: DispatchCaseResult, raw?: number): Row[] {
     lowerIsBetter(SUITE, `${name}: submit → agent starts at 500 tasks/s, p50`, r.latencyP50Ms, "ms"),
     lowerIsBetter(SUITE, `${name}: submit → agent starts at 500 tasks/s, p99`, r.latencyP99Ms, "ms"),
   ];
+}
+
+/** The raw work queue's msg/s on the server at `url`, the same traffic as the cases' submissions. */
+function rawBaseline(url: string, consumerProcess: boolean): Promise<number> {
+  const messageBytes = taskEnvelopeBytes();
+  return rawWorkQueue({ url, messages: RAW_MESSAGES, window: WINDOW, messageBytes, consumerProcess });
 }
 
 /** Size of one submitted `queue` task's Envelope, as TaskClient sends it. */
