@@ -1,11 +1,7 @@
-import { abortError, type Clock, SwarmError } from "@swarmlink/protocol";
+import type { Clock, SwarmError } from "@swarmlink/protocol";
 import { deliverSoon } from "../turns.js";
 import type { Msg } from "../types.js";
-
-/** What a request waits with: settled once, by its reply, its deadline, its signal or the Bus closing. */
-interface Waiting {
-  settle(err: SwarmError | undefined, msg?: Msg): void;
-}
+import { type WaitingReply, waitForReply } from "../waiting-reply.js";
 
 /**
  * The memory Bus's requests waiting for a reply, by inbox subject. A request costs one map entry
@@ -17,7 +13,7 @@ export class PendingReplies {
   readonly #clock: Clock;
   readonly #prefix = `_INBOX.${Math.random().toString(36).slice(2)}.`;
   #seq = 0;
-  #waiting = new Map<string, Waiting>();
+  #waiting = new Map<string, WaitingReply>();
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -33,25 +29,9 @@ export class PendingReplies {
     signal: AbortSignal | undefined,
   ): { inbox: string; reply: Promise<Msg> } {
     const inbox = this.#prefix + ++this.#seq;
-    const reply = new Promise<Msg>((resolve, reject) => {
-      let done = false;
-      const settle = (err: SwarmError | undefined, msg?: Msg) => {
-        if (done) return;
-        done = true;
-        this.#waiting.delete(inbox);
-        this.#clock.clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        if (err) reject(err);
-        else resolve(msg!);
-      };
-      const onAbort = () => settle(abortError(signal!));
-      const timer = this.#clock.setTimeout(
-        () => settle(new SwarmError("E_TIMEOUT", "request timed out", { subject, timeoutMs })),
-        timeoutMs,
-      );
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiting.set(inbox, { settle });
-    });
+    const done = () => this.#waiting.delete(inbox);
+    const { waiting, reply } = waitForReply(subject, timeoutMs, signal, this.#clock, done);
+    this.#waiting.set(inbox, waiting);
     return { inbox, reply };
   }
 

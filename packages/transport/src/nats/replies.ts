@@ -5,16 +5,11 @@ import {
   type Msg as NatsMsg,
   type Subscription as NatsSubscription,
 } from "@nats-io/transport-node";
-import { abortError, SwarmError } from "@swarmlink/protocol";
+import { SwarmError, systemClock } from "@swarmlink/protocol";
 import type { Msg } from "../types.js";
+import { type WaitingReply, waitForReply } from "../waiting-reply.js";
 import { fromNats } from "./errors.js";
 import { NatsBusMsg } from "./msg.js";
-
-/** One request waiting, settled once: by its reply, its deadline, its signal, or the connection ending. */
-interface Waiting {
-  subject: string;
-  settle(err: SwarmError | undefined, msg?: Msg): void;
-}
 
 /**
  * NatsBus's requests: one wildcard subscription on `<inbox>.*`, a token per request, a timer each,
@@ -27,7 +22,7 @@ export class NatsReplies {
   readonly #prefix: string;
   #sub: NatsSubscription | undefined;
   #seq = 0;
-  #waiting = new Map<string, Waiting>();
+  #waiting = new Map<string, WaitingReply>();
 
   constructor(nc: NatsConnection, inboxPrefix: string | undefined) {
     this.#nc = nc;
@@ -48,27 +43,15 @@ export class NatsReplies {
   ): Promise<Msg> {
     this.#sub ??= this.#subscribe();
     const token = (++this.#seq).toString(36);
-    return new Promise<Msg>((resolve, reject) => {
-      const settle = (err: SwarmError | undefined, msg?: Msg) => {
-        if (!this.#waiting.delete(token)) return;
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        if (err) reject(err);
-        else resolve(msg!);
-      };
-      const onAbort = () => settle(abortError(signal!));
-      const timer = setTimeout(
-        () => settle(new SwarmError("E_TIMEOUT", "request timed out", { subject, timeoutMs })),
-        timeoutMs,
-      );
-      this.#waiting.set(token, { subject, settle });
-      signal?.addEventListener("abort", onAbort, { once: true });
-      try {
-        this.#nc.publish(subject, data, { reply: this.#prefix + token, headers });
-      } catch (err) {
-        settle(fromNats(err, { subject }));
-      }
-    });
+    const done = () => this.#waiting.delete(token);
+    const { waiting, reply } = waitForReply(subject, timeoutMs, signal, systemClock, done);
+    this.#waiting.set(token, waiting);
+    try {
+      this.#nc.publish(subject, data, { reply: this.#prefix + token, headers });
+    } catch (err) {
+      waiting.settle(fromNats(err, { subject }));
+    }
+    return reply;
   }
 
   #subscribe(): NatsSubscription {
