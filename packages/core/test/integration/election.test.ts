@@ -4,6 +4,7 @@ import { connect } from "@nats-io/transport-node";
 import { type ServerHandle, startNats, startRedis } from "@swarmlink/harness";
 import { kvKeys } from "@swarmlink/protocol";
 import { NatsKvStore, RedisStore, type Store } from "@swarmlink/store";
+import { NatsBus } from "@swarmlink/transport";
 import { Redis } from "ioredis";
 import { type ElectionRecord, elect, readElection } from "../../src/election/mod.js";
 import type { Leadership } from "../../src/types.js";
@@ -176,3 +177,55 @@ async function follow(store: Store): Promise<ElectionRecord[]> {
   await w.initialized;
   return out;
 }
+
+describe("leader election with liveness probes on a real NATS Bus (Redis store)", function () {
+  this.timeout(30_000);
+  const LONG_LEASE_MS = 10_000;
+  let nats: ServerHandle;
+  let redis: ServerHandle;
+  const open: { close(): Promise<void> }[] = [];
+  const candidates: Leadership[] = [];
+
+  before(async () => {
+    nats = await startNats();
+    redis = await startRedis();
+  });
+  after(async () => {
+    await Promise.all(candidates.map((l) => l.close()));
+    for (const o of open.reverse()) await o.close().catch(() => {});
+    await redis?.stop();
+    await nats?.stop();
+  });
+
+  it("replaces a leader whose Bus connection died long before its stored lease runs out", async () => {
+    const space = `l-${randomUUID()}`;
+    const join = async (id: string) => {
+      const bus = await NatsBus.connect({ servers: nats.url, name: id });
+      const store = await RedisStore.connect({ url: redis.url, namespace: space });
+      open.push(store, bus);
+      const l = elect(store, GROUP, id, { leaseMs: LONG_LEASE_MS, renewMs: 2000, liveness: { bus } });
+      candidates.push(l);
+      return { l, bus };
+    };
+    const a = await join("a");
+    await a.l.waitForLeadership();
+    const b = await join("b");
+    await new Promise((r) => setTimeout(r, 1500)); // b has seen a's lease and probes it
+    assert.ok(a.l.isLeader && !b.l.isLeader);
+    const tokenA = a.l.assertLeader();
+    const cutAt = Date.now();
+    await a.bus.close(); // its process's Bus connection is gone; its Store connection and lease are not
+    await b.l.waitForLeadership();
+    const tookMs = Date.now() - cutAt;
+    console.log(
+      `      liveness failover: ${tookMs} ms after the Bus connection closed (lease ${LONG_LEASE_MS} ms)`,
+    );
+    // Without the probes b waits for the lease: at least LONG_LEASE_MS - renewMs after the cut.
+    assert.ok(tookMs < LONG_LEASE_MS / 2, `took over ${tookMs} ms after the cut`);
+    assert.ok(b.l.assertLeader() > tokenA, "the new term's token is larger");
+    // The deposed leader, still connected to the Store, sees its lease gone and steps down.
+    const deadline = Date.now() + 5000;
+    while (a.l.isLeader && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(a.l.isLeader, false);
+  });
+});
