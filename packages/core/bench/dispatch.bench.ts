@@ -33,6 +33,8 @@ const RAW_MESSAGES = 20_000;
 
 type CaseLimits = Pick<DispatchCaseOptions, "tasks" | "submitBudgetMs" | "drainTimeoutMs" | "warmup">;
 const MEMORY: CaseLimits = { tasks: 20_000, submitBudgetMs: 6000, drainTimeoutMs: 20_000, warmup: 500 };
+/** The workers and the submitters of every case. */
+const FLEET = { workers: WORKERS, creditsPerWorker: CREDITS, window: WINDOW };
 const NATS: CaseLimits = { tasks: 4000, submitBudgetMs: 6000, drainTimeoutMs: 20_000, warmup: 200 };
 
 export async function run(progress: (m: string) => void = () => {}): Promise<Row[]> {
@@ -64,9 +66,7 @@ async function splitCase(progress: (m: string) => void): Promise<Row[]> {
       ...NATS,
       natsUrl: nats.url,
       redisUrl: redis.url,
-      workers: WORKERS,
-      creditsPerWorker: CREDITS,
-      window: WINDOW,
+      ...FLEET,
       progress,
     });
     progress(
@@ -126,9 +126,7 @@ async function measure(
     ...limits,
     bus,
     store,
-    workers: WORKERS,
-    creditsPerWorker: CREDITS,
-    window: WINDOW,
+    ...FLEET,
     progress,
   });
   progress(
