@@ -125,7 +125,7 @@ export class Candidate implements Leadership {
       else if (depose !== undefined && !this.#term && this.#campaigning) {
         if (await this.#lease.depose(depose)) this.#runner.kick(); // free now: campaign at once
       } else if (this.#term) this.#renewed(this.#term, await this.#lease.renew(this.#term));
-      else if (this.#campaigning) this.#acquired(await this.#lease.acquire());
+      else if (this.#campaigning && this.#canLead()) this.#acquired(await this.#lease.acquire());
     } catch (err) {
       // E_UNAVAILABLE and the like: the runner tries again; the lapse timer ends a term in time.
       if (isSwarmError(err, "E_CLOSED")) this.#onStoreClosed(err);
@@ -163,6 +163,15 @@ export class Candidate implements Leadership {
       return;
     }
     this.#afterWrite(term);
+  }
+
+  /**
+   * Whether this candidate may take a term now: with liveness probes, only while its Bus is
+   * connected. A leader that cannot hear the swarm is no use, and one whose probes fail would be
+   * deposed at once, then win again, over and over, against a candidate that can.
+   */
+  #canLead(): boolean {
+    return this.#o.liveness?.bus.connected ?? true;
   }
 
   /** The probe found the holder gone: delete its lease if it is still the record we saw. */

@@ -94,6 +94,7 @@ export class Proc {
   /** Its connection to the shared Bus: under SIGSTOP it serves no request; `crash()` closes it. */
   readonly bus: Bus;
   #subs: Subscription[] = [];
+  #busUp = true;
   #paused = false;
   #clockPaused = false;
   #gate: Promise<void> = Promise.resolve();
@@ -110,7 +111,17 @@ export class Proc {
   /** SIGKILL: paused for good, and its Bus subscriptions are gone with its connection. */
   crash(): void {
     this.pause();
+    this.cutBus();
+  }
+
+  /** Its Bus connection is gone (subscriptions with it); the process and its Store go on. */
+  cutBus(): void {
+    this.#busUp = false;
     for (const s of this.#subs.splice(0)) s.unsubscribe();
+  }
+
+  /** @internal */ get busUp(): boolean {
+    return this.#busUp;
   }
 
   /** Whether its timers are held (SIGSTOP), not only its store calls. */
@@ -171,6 +182,7 @@ function pausableClock(shared: SimulatedClock, proc: Proc): Clock {
 function procBus(inner: Bus, proc: Proc, subs: Subscription[]): Bus {
   return new Proxy(inner, {
     get(target, prop) {
+      if (prop === "connected") return target.connected && proc.busUp;
       if (prop !== "subscribe") {
         const v = Reflect.get(target, prop, target);
         return typeof v === "function" ? v.bind(target) : v; // its methods use private fields

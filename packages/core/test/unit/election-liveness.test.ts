@@ -65,6 +65,15 @@ describe("leader election: a dead leader found before its lease runs out (livene
     assert.equal(a.l.state().token, token);
   });
 
+  it("does not campaign while its own Bus is down: a cut-off leader, once deposed, never wins back", async () => {
+    const { a, b } = await leaderAndFollower();
+    a.proc.cutBus(); // its process and its Store go on; it cannot hear the swarm
+    await runUntil(clock, () => b.l.isLeader, LEASE, 5);
+    await b.l.resign(); // the lease is free: only a is left to take it, and it must not
+    await run(clock, 3 * LEASE, 10);
+    assert.equal(a.l.isLeader, false, "a leader that cannot hear the swarm");
+  });
+
   it("deposes a holder that answers it no longer holds the term (its lease lapsed by its clock)", async () => {
     world = new World({ leaseMs: LEASE, renewMs: RENEW, safetyMarginMs: 400, liveness: { probeMs: PROBE } });
     clock = world.clock;
