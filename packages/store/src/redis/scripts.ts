@@ -7,8 +7,9 @@ import type { Redis } from "ioredis";
  * 1 `{ns}:rev` (the store's revision counter), 2 `{ns}:changes` (the change stream, entry id =
  * `<revision>-0`), 3 `{ns}:index` (live key names, a lex-sorted ZSET), 4 `{ns}:leases` (ZSET of
  * deadlines in ms of server time), 5 `{ns}:v:<key>` (HASH v = value, r = revision) when the script
- * touches one key. The `{ns}` hash tag keeps a store in one Redis Cluster slot; the reaper names
- * value keys it finds in the lease ZSET, which the tag keeps in that slot too.
+ * touches one key (the write script names one per write: 5, 6, …). The `{ns}` hash tag keeps a
+ * store in one Redis Cluster slot; the reaper names value keys it finds in the lease ZSET, which
+ * the tag keeps in that slot too.
  */
 const PRELUDE = `
 local function now_ms()
@@ -49,25 +50,45 @@ local function range(prefix)
 end
 `;
 
-/** ARGV: key, value, ttlMs (0 = none), mode (put|create|update), expected revision, maxlen. */
+/**
+ * A batch of writes, applied one after another in one script run (one round trip and one script
+ * call for every write the store was asked for in the same turn). KEYS 5… are the value HASHes, one
+ * per write, in order. ARGV: maxlen, then five per write: key, value, ttlMs (0 = none), mode
+ * (put|create|update), expected revision. Returns code, revision for each write: 0 written (the new
+ * revision), 1 exists (create; the current revision), 2 conflict (update; the current revision).
+ */
 const WRITE = `
-local key, ttl, mode, expected, maxlen = ARGV[1], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), ARGV[6]
+local maxlen = ARGV[1]
 local now = now_ms()
-local leased = reap(key, KEYS[5], now, maxlen)
-local cur = tonumber(redis.call('HGET', KEYS[5], 'r') or '0')
-if mode == 'create' and cur ~= 0 then return {1, cur} end
-if mode == 'update' and cur ~= expected then return {2, cur} end
-local rev = change(maxlen, 'o', 'put', 'k', key, 'v', ARGV[2])
-redis.call('HSET', KEYS[5], 'v', ARGV[2], 'r', rev)
-if cur == 0 then redis.call('ZADD', KEYS[3], 0, key) end
-if ttl > 0 then
-  redis.call('PEXPIREAT', KEYS[5], now + ttl)
-  redis.call('ZADD', KEYS[4], now + ttl, key)
-elseif leased then
-  redis.call('PERSIST', KEYS[5])
-  redis.call('ZREM', KEYS[4], key)
+local out = {}
+for i = 1, #KEYS - 4 do
+  local a = 1 + (i - 1) * 5
+  local key, value, ttl, mode, expected = ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]), ARGV[a + 4], tonumber(ARGV[a + 5])
+  local vkey = KEYS[4 + i]
+  local leased = reap(key, vkey, now, maxlen)
+  local cur = tonumber(redis.call('HGET', vkey, 'r') or '0')
+  if mode == 'create' and cur ~= 0 then
+    out[#out + 1] = 1
+    out[#out + 1] = cur
+  elseif mode == 'update' and cur ~= expected then
+    out[#out + 1] = 2
+    out[#out + 1] = cur
+  else
+    local rev = change(maxlen, 'o', 'put', 'k', key, 'v', value)
+    redis.call('HSET', vkey, 'v', value, 'r', rev)
+    if cur == 0 then redis.call('ZADD', KEYS[3], 0, key) end
+    if ttl > 0 then
+      redis.call('PEXPIREAT', vkey, now + ttl)
+      redis.call('ZADD', KEYS[4], now + ttl, key)
+    elseif leased then
+      redis.call('PERSIST', vkey)
+      redis.call('ZREM', KEYS[4], key)
+    end
+    out[#out + 1] = 0
+    out[#out + 1] = rev
+  end
 end
-return {0, rev}
+return out
 `;
 
 /** ARGV: key, expected revision (0 = any), maxlen. */

@@ -15,6 +15,7 @@ import type {
   WatchOptions,
   WriteOptions,
 } from "../types.js";
+import { type Mode, WriteBatcher } from "./batch.js";
 import { fromRedis } from "./errors.js";
 import { Layout } from "./layout.js";
 import { type ParsedRedisOptions, parseRedisOptions, REAP_BATCH, type RedisStoreOptions } from "./options.js";
@@ -30,13 +31,12 @@ const MAX_RETRIES_PER_REQUEST = 3;
 /** Longest wait between two reconnects of an owned connection, in ms. */
 const MAX_RECONNECT_DELAY_MS = 1000;
 
-type Mode = "put" | "create" | "update";
-
 /**
  * A Store on Redis (ioredis). Each write is one Lua script: it takes the next revision from
  * `{ns}:rev`, writes the value HASH and appends the change to the `{ns}:changes` stream under the id
  * `<revision>-0`, so a late watcher replays with XRANGE from any revision the stream still holds,
- * then follows with XREAD BLOCK. Leases are PEXPIREAT (reads) plus a deadline ZSET that a reaper on
+ * then follows with XREAD BLOCK. Writes asked for in the same turn share one run of the script
+ * ({@link WriteBatcher}). Leases are PEXPIREAT (reads) plus a deadline ZSET that a reaper on
  * every instance sweeps, in server time (TIME), so clients with skewed clocks agree.
  *
  * @example
@@ -53,6 +53,7 @@ export class RedisStore implements Store {
   #owned: boolean;
   #layout: Layout;
   #tail: ChangeTail;
+  #writes: WriteBatcher;
   #reaper: Ticker;
   #life = new Lifecycle();
 
@@ -82,6 +83,7 @@ export class RedisStore implements Store {
     this.#owned = owned;
     this.#layout = new Layout(o.namespace);
     this.#tail = new ChangeTail(main, this.#layout);
+    this.#writes = new WriteBatcher(main, this.#layout, o.historyMaxLen);
     this.#reaper = new Ticker(o.clock, o.reapIntervalMs, () => this.#reap());
     this.#reaper.start();
     this.capabilities = Object.freeze({
@@ -162,12 +164,11 @@ export class RedisStore implements Store {
     this.#life.check(opts?.signal);
     const ttlMs = checkWrite(key, value, opts, this.#o.maxValueBytes);
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    const args = [key, bytes, ttlMs, mode, expected, this.#o.historyMaxLen];
-    const run = () => scripts.write.run(this.#main, this.#layout.forKey(key), args);
-    const [code, rev] = (await this.#call(run, opts?.signal)) as [number, number];
-    if (code === 1) throw existsError(key, rev);
-    if (code === 2) throw conflictError(key, expected, rev);
-    return rev;
+    const run = () => this.#writes.write(mode, key, bytes, ttlMs, expected);
+    const { code, revision } = await this.#call(run, opts?.signal);
+    if (code === 1) throw existsError(key, revision);
+    if (code === 2) throw conflictError(key, expected, revision);
+    return revision;
   }
 
   async #reap(): Promise<void> {

@@ -76,6 +76,68 @@ describe("RedisStore on a private redis-server", () => {
     }
   });
 
+  it("runs the writes asked for in one turn as one script call, each with its own outcome", async () => {
+    const namespace = `t-${randomUUID()}`;
+    const store = await connect({ namespace });
+    const raw = new Redis(redis.url);
+    try {
+      const a = await store.put("a", bytes("0"));
+      const scriptCalls = async () => {
+        const stats = await raw.info("commandstats");
+        return [...stats.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce(
+          (n, m) => n + Number(m[1]),
+          0,
+        );
+      };
+      const before = await scriptCalls();
+      const outcomes = await Promise.allSettled([
+        store.create("b", bytes("1")),
+        store.create("b", bytes("2")), // sees the create just before it in the same run
+        store.update("a", bytes("3"), a),
+        store.update("a", bytes("4"), a), // the update before it moved the revision on
+        store.put("c", bytes("5"), { ttlMs: 60_000 }),
+      ]);
+      assert.equal((await scriptCalls()) - before, 1, "one script call for five writes");
+      const [b1, b2, a1, a2, c] = outcomes;
+      assert.equal(b1.status, "fulfilled");
+      assert.ok(b2.status === "rejected" && isSwarmError(b2.reason, "E_EXISTS"), String(b2));
+      assert.equal(a1.status, "fulfilled");
+      assert.ok(a2.status === "rejected" && isSwarmError(a2.reason, "E_CONFLICT"), String(a2));
+      assert.equal(c.status, "fulfilled");
+      const revs = [b1, a1, c].map((o) => (o.status === "fulfilled" ? o.value : 0));
+      assert.deepEqual(revs, [a + 1, a + 2, a + 3], "revisions in the order the writes were asked");
+      assert.deepEqual(
+        [await read(store, "a"), await read(store, "b"), await read(store, "c")],
+        ["3", "1", "5"],
+      );
+      assert.ok((await raw.pttl(`{${namespace}}:v:c`)) > 58_000, "the lease of a batched put");
+      // Past the batch limit the writes of one turn take more than one call, and all land.
+      const calls0 = await scriptCalls();
+      await Promise.all(Array.from({ length: 600 }, (_, i) => store.put(`m.${i}`, bytes(String(i)))));
+      assert.equal((await scriptCalls()) - calls0, 3, "600 writes in runs of at most 256");
+      assert.equal((await store.keys("m.")).length, 600);
+    } finally {
+      raw.disconnect();
+    }
+  });
+
+  it("fails every write of a run that Redis refuses, and the next run works", async () => {
+    const store = await connect();
+    const raw = new Redis(redis.url);
+    try {
+      // Out of memory (maxmemory 1 byte, no eviction), Redis refuses the script's first write.
+      await raw.config("SET", "maxmemory", "1");
+      const run = await Promise.allSettled([store.put("x", bytes("1")), store.create("y", bytes("2"))]);
+      for (const o of run) assert.ok(o.status === "rejected" && isSwarmError(o.reason), String(o.status));
+      await raw.config("SET", "maxmemory", "0");
+      await store.put("after", bytes("ok"));
+      assert.deepEqual([await read(store, "x"), await read(store, "after")], [undefined, "ok"]);
+    } finally {
+      await raw.config("SET", "maxmemory", "0").catch(() => {});
+      raw.disconnect();
+    }
+  });
+
   it("refuses bad options with E_CONFIG naming the field", async () => {
     const client = new Redis(redis.url, { lazyConnect: true, keyPrefix: "p:" });
     const cases: Array<[Parameters<typeof RedisStore.connect>[0], string]> = [

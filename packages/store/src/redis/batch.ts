@@ -1,0 +1,78 @@
+import type { Redis } from "ioredis";
+import type { Layout } from "./layout.js";
+import { scripts } from "./scripts.js";
+
+export type Mode = "put" | "create" | "update";
+
+/** How one write of a batch ended: 0 written, 1 exists (create), 2 conflict (update). */
+export interface WriteOutcome {
+  code: 0 | 1 | 2;
+  /** The new revision (written), else the record's current one. */
+  revision: number;
+}
+
+interface Pending {
+  key: string;
+  args: [string, Buffer, number, Mode, number];
+  resolve: (o: WriteOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Writes per script run at most: a run blocks Redis while it lasts. */
+export const MAX_BATCH_WRITES = 256;
+/** Value bytes per script run at most (a batch closes early past it). */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Gathers the writes asked for in one turn of the event loop into one run of the write script: one
+ * command, one round trip and one script call in Redis for all of them, instead of one each. A busy
+ * dispatcher writes dozens of records per turn; each waits no longer than the end of the turn it
+ * was asked in. The writes are applied in the order they were asked, each with its own outcome; a
+ * failed run (Redis away) fails every write of it.
+ */
+export class WriteBatcher {
+  #client: Redis;
+  #layout: Layout;
+  #maxlen: number;
+  #pending: Pending[] = [];
+  #bytes = 0;
+
+  constructor(client: Redis, layout: Layout, historyMaxLen: number) {
+    this.#client = client;
+    this.#layout = layout;
+    this.#maxlen = historyMaxLen;
+  }
+
+  write(mode: Mode, key: string, value: Buffer, ttlMs: number, expected: number): Promise<WriteOutcome> {
+    return new Promise((resolve, reject) => {
+      if (this.#pending.length === 0) process.nextTick(() => this.#flush());
+      this.#pending.push({ key, args: [key, value, ttlMs, mode, expected], resolve, reject });
+      this.#bytes += value.length;
+      if (this.#pending.length >= MAX_BATCH_WRITES || this.#bytes >= MAX_BATCH_BYTES) this.#flush();
+    });
+  }
+
+  #flush(): void {
+    const batch = this.#pending;
+    if (batch.length === 0) return;
+    this.#pending = [];
+    this.#bytes = 0;
+    const keys = this.#layout.shared;
+    const args: (string | Buffer | number)[] = [this.#maxlen];
+    for (const p of batch) {
+      keys.push(this.#layout.valuePrefix + p.key);
+      args.push(...p.args);
+    }
+    scripts.write.run(this.#client, keys, args).then(
+      (reply) => {
+        const out = reply as number[];
+        for (let i = 0; i < batch.length; i++) {
+          batch[i]!.resolve({ code: out[2 * i] as 0 | 1 | 2, revision: out[2 * i + 1]! });
+        }
+      },
+      (err) => {
+        for (const p of batch) p.reject(err);
+      },
+    );
+  }
+}
