@@ -3,8 +3,8 @@
  * `node --import tsx packages/core/bench/dispatch-profile.ts [memory|redis|nats-kv|split] [tasks] [out.cpuprofile]`.
  * Prints the functions with the most self time and the most inclusive time (code of this repository
  * only), in µs per task, and writes the profile for Chrome DevTools / speedscope if asked. `split`
- * profiles the SwarmNode process of the split case (dispatch-split.ts, NATS + Redis) over its whole
- * run, warm-up and idle time included.
+ * profiles the SwarmNode process of the split case (dispatch-split.ts, NATS + Redis) over the
+ * measured phase.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
@@ -144,9 +144,7 @@ async function profileSplit(): Promise<void> {
       ...FLEET,
     });
     process.stdout.write(`${r.tasks} tasks: ${Math.round(r.tasksPerSecond)} tasks/s; profile in ${file}\n`);
-    process.stdout.write(
-      summarize(JSON.parse(await readFile(file, "utf8")) as Profile, r.tasks + FLEET.warmup),
-    );
+    process.stdout.write(summarize(JSON.parse(await readFile(file, "utf8")) as Profile, r.tasks));
   } finally {
     await redis.stop();
     await nats.stop();

@@ -5,6 +5,7 @@
  * the workers' final reports of every submitted task are acknowledged — the leader acknowledges a
  * report once it has stored the task SUCCEEDED.
  */
+import { readFileSync } from "node:fs";
 import { NatsBus } from "@swarmlink/transport";
 import type { SimulatedWorker } from "../src/sim/mod.js";
 import { TaskClient } from "../src/tasks/mod.js";
@@ -27,12 +28,17 @@ export type SplitCaseOptions = Omit<DispatchCaseOptions, "bus" | "store" | "arou
   redisUrl: string;
 };
 
+/** USER_HZ: the unit of /proc's CPU times, 100 on every Linux build in use. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 export interface SplitCaseResult {
   tasks: number;
   elapsedMs: number;
   tasksPerSecond: number;
   /** CPU time of this process (submitters and workers) as a share of the wall time. */
   cpuShare: number;
+  /** CPU time of the SwarmNode process per task, in µs (from /proc: Linux only; NaN elsewhere). */
+  nodeCpuUsPerTask: number;
   /** Submit called → the agent starts the task, at LATENCY_RATE tasks/s. */
   latencyP50Ms: number;
   latencyP99Ms: number;
@@ -53,6 +59,9 @@ export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseR
     await until(() => reported() >= o.warmup, o.drainTimeoutMs, "the warm-up tasks to be reported");
     o.progress?.(`measuring: up to ${o.tasks} tasks or ${o.submitBudgetMs / 1000} s of submitting`);
     const before = reported();
+    const nodeCpu0 = processCpuMs(node.proc.pid);
+    const profiling = process.env.SWARM_NODE_CPU_PROFILE !== undefined;
+    if (profiling) node.proc.kill("SIGUSR2"); // dispatch-profile.ts: the measurement starts
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const submitted = await submitWindowed(client, o.tasks, o.window, t0 + o.submitBudgetMs);
@@ -62,13 +71,30 @@ export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseR
       `${submitted} tasks to be reported (${reported() - before} so far)`,
     );
     const measured = figures(workers, o.warmup, submitted, t0, cpu0);
+    const nodeCpuUsPerTask = ((processCpuMs(node.proc.pid) - nodeCpu0) * 1000) / submitted;
+    if (profiling) {
+      node.proc.kill("SIGUSR2");
+      await node.waitFor((e) => e.event === "profiled");
+    }
     o.progress?.(`latency: ${LATENCY_TASKS} tasks at ${LATENCY_RATE} tasks/s`);
     await submitPaced(client, LATENCY_TASKS, LATENCY_RATE, timing);
     await until(() => timing.startedAll(), o.drainTimeoutMs, "the paced tasks to start");
-    return { ...measured, ...timing.percentiles() };
+    return { ...measured, nodeCpuUsPerTask, ...timing.percentiles() };
   } finally {
     for (const w of workers) w.close();
     await bus.close();
     await node.stop();
+  }
+}
+
+/** User + system CPU time of process `pid` so far, in ms; NaN where /proc cannot tell. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name (which may hold spaces).
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
   }
 }

@@ -71,6 +71,7 @@ async function splitCase(progress: (m: string) => void): Promise<Row[]> {
     });
     progress(
       `${r.tasks} tasks in ${(r.elapsedMs / 1000).toFixed(2)} s: ${Math.round(r.tasksPerSecond)} tasks/s, ` +
+        `SwarmNode process CPU ${Math.round(r.nodeCpuUsPerTask)} µs per task, ` +
         `submitters' and workers' process CPU ${Math.round(r.cpuShare * 100)}% of one core`,
     );
     const name = "NATS + Redis, node in its own process";

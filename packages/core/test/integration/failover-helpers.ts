@@ -7,7 +7,7 @@ const FIXTURE = fileURLToPath(new URL("../fixtures/swarm-node.ts", import.meta.u
 export interface NodeEvent {
   nodeId: string;
   atMs: number;
-  event: "started" | "leader" | "follower" | "stopped";
+  event: "started" | "leader" | "follower" | "stopped" | "profiled";
   token?: number;
   holder?: string | null;
 }
