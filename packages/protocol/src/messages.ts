@@ -60,6 +60,14 @@ export type Bid = swarmlink.v1.Bid;
 export type Award = swarmlink.v1.Award;
 /** A report on a task. */
 export type TaskResult = swarmlink.v1.TaskResult;
+/** Several awards to one agent in one request. */
+export type AwardBatch = swarmlink.v1.AwardBatch;
+/** Several reports in one message (an AwardBatch's answers, an agent's batched reports). */
+export type TaskResultBatch = swarmlink.v1.TaskResultBatch;
+/** The dispatcher's answer to one report of a batch. */
+export type TaskReportAck = swarmlink.v1.TaskReportAck;
+/** The dispatcher's answer to a TaskResultBatch of reports. */
+export type TaskReportAcks = swarmlink.v1.TaskReportAcks;
 /** Who leads an election group, under which token. */
 export type ElectionState = swarmlink.v1.ElectionState;
 /** The `swarmlink.v1.Error` message, renamed here so that it never shadows the global `Error`. */

@@ -33,6 +33,9 @@ const CODECS = {
   "swarmlink.v1.TaskQuery": v1.TaskQuery,
   "swarmlink.v1.TaskList": v1.TaskList,
   "swarmlink.v1.CommandReceipt": v1.CommandReceipt,
+  "swarmlink.v1.AwardBatch": v1.AwardBatch,
+  "swarmlink.v1.TaskResultBatch": v1.TaskResultBatch,
+  "swarmlink.v1.TaskReportAcks": v1.TaskReportAcks,
 };
 
 type Codecs = typeof CODECS;

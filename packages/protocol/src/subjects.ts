@@ -46,6 +46,8 @@ export const subjects = {
   agentTaskOffer: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.tasks.offer`,
   /** Task awards to one agent. */
   agentTaskAward: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.tasks.award`,
+  /** Request: several awards to one agent (AwardBatch), to an agent whose descriptor asks for them. */
+  agentTaskAwards: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.tasks.awards`,
   /** Cancellations (TaskCancel) of tasks one agent runs, published by the dispatcher. */
   agentTaskCancel: (agentId: string) => `${AGENTS}.${validateId("agentId", agentId)}.tasks.cancel`,
   /** Tasks submitted to the swarm (captured by the `SWARM_TASKS` stream). */
@@ -56,6 +58,8 @@ export const subjects = {
   taskBid: (taskId: string) => `${TASKS}.${validateId("taskId", taskId)}.bid`,
   /** Status reports (TaskResult) from the agent running one task. */
   taskStatus: (taskId: string) => `${TASKS}.${validateId("taskId", taskId)}.status`,
+  /** Request: several status reports in one TaskResultBatch, answered by the leader with TaskReportAcks. */
+  taskReports: () => `${TASKS}.reports`,
   /** Request: cancel one task (TaskCancel), answered by the leader's dispatcher. */
   taskCancel: (taskId: string) => `${TASKS}.${validateId("taskId", taskId)}.cancel`,
   /** Request: the dispatcher's record of one task (TaskInfo). */
@@ -203,10 +207,13 @@ export function parseKvKey(key: string): KvKeyRoute {
 /** What a NATS subject made by {@link subjects} refers to. */
 export type SubjectRoute =
   | { kind: "agentRegister" | "agentDeregister" | "agentHeartbeat" | "agentPresence"; agentId: string }
-  | { kind: "agentTaskOffer" | "agentTaskAward" | "agentTaskCancel" | "commandQueue"; agentId: string }
+  | {
+      kind: "agentTaskOffer" | "agentTaskAward" | "agentTaskAwards" | "agentTaskCancel" | "commandQueue";
+      agentId: string;
+    }
   | { kind: "agentTelemetry"; agentId: string; stream: string }
   | { kind: "agentCommand"; agentId: string; name: string }
-  | { kind: "taskSubmit" | "taskList" | "registryQuery" | "commandSend" }
+  | { kind: "taskSubmit" | "taskList" | "taskReports" | "registryQuery" | "commandSend" }
   | { kind: "taskEvents" | "taskBid" | "taskStatus" | "taskCancel" | "taskGet"; taskId: string }
   | { kind: "commandReceipt" | "commandGet"; commandId: string }
   | { kind: "election"; group: string }
@@ -222,6 +229,7 @@ const AGENT_LEAVES = {
 const AGENT_TASK_LEAVES = {
   offer: "agentTaskOffer",
   award: "agentTaskAward",
+  awards: "agentTaskAwards",
   cancel: "agentTaskCancel",
 } as const;
 const TASK_LEAVES = {
@@ -266,6 +274,7 @@ export function parseSubject(subject: string): SubjectRoute {
   }
   if (area === "tasks" && t.length === 2 && a === "submit") return { kind: "taskSubmit" };
   if (area === "tasks" && t.length === 2 && a === "list") return { kind: "taskList" };
+  if (area === "tasks" && t.length === 2 && a === "reports") return { kind: "taskReports" };
   if (area === "registry" && t.length === 2 && a === "query") return { kind: "registryQuery" };
   if (area === "commands" && t.length === 2 && a === "send") return { kind: "commandSend" };
   if (area === "commands" && t.length === 3 && (b === "receipt" || b === "get")) {

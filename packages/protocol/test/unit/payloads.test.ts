@@ -27,6 +27,7 @@ const PARTS = [
   "Circle",
   "Box",
   "Nearest",
+  "TaskReportAck",
 ];
 
 describe("payload codec", () => {

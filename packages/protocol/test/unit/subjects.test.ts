@@ -129,11 +129,13 @@ describe("NATS subjects", () => {
     assert.equal(subjects.agentCommand("a1", "dock"), "swarm.v1.agents.a1.cmd.dock");
     assert.equal(subjects.agentTaskOffer("a1"), "swarm.v1.agents.a1.tasks.offer");
     assert.equal(subjects.agentTaskAward("a1"), "swarm.v1.agents.a1.tasks.award");
+    assert.equal(subjects.agentTaskAwards("a1"), "swarm.v1.agents.a1.tasks.awards");
     assert.equal(subjects.agentTaskCancel("a1"), "swarm.v1.agents.a1.tasks.cancel");
     assert.equal(subjects.taskSubmit(), "swarm.v1.tasks.submit");
     assert.equal(subjects.taskEvents("t1"), "swarm.v1.tasks.t1.events");
     assert.equal(subjects.taskBid("t1"), "swarm.v1.tasks.t1.bid");
     assert.equal(subjects.taskStatus("t1"), "swarm.v1.tasks.t1.status");
+    assert.equal(subjects.taskReports(), "swarm.v1.tasks.reports");
     assert.equal(subjects.election("dispatcher"), "swarm.v1.election.dispatcher");
     assert.equal(subjects.commandQueue("a1"), "swarm.v1.cmdq.a1");
     assert.equal(subjects.commandGet("c1"), "swarm.v1.commands.c1.get");
@@ -161,11 +163,13 @@ describe("NATS subjects", () => {
           [subjects.agentCommand(a, b), { kind: "agentCommand", agentId: a, name: b }],
           [subjects.agentTaskOffer(a), { kind: "agentTaskOffer", agentId: a }],
           [subjects.agentTaskAward(a), { kind: "agentTaskAward", agentId: a }],
+          [subjects.agentTaskAwards(a), { kind: "agentTaskAwards", agentId: a }],
           [subjects.agentTaskCancel(a), { kind: "agentTaskCancel", agentId: a }],
           [subjects.taskSubmit(), { kind: "taskSubmit" }],
           [subjects.taskEvents(b), { kind: "taskEvents", taskId: b }],
           [subjects.taskBid(b), { kind: "taskBid", taskId: b }],
           [subjects.taskStatus(b), { kind: "taskStatus", taskId: b }],
+          [subjects.taskReports(), { kind: "taskReports" }],
           [subjects.election(b), { kind: "election", group: b }],
           [subjects.electionCandidate(b, a), { kind: "electionCandidate", group: b, candidateId: a }],
           [subjects.commandQueue(a), { kind: "commandQueue", agentId: a }],
@@ -181,6 +185,7 @@ describe("NATS subjects", () => {
   it("never read as one another, whatever the ids (fixed words and ids do not share a position)", () => {
     // A task called "submit" and an agent called "tasks" still parse as what they are.
     assert.deepEqual(parseSubject(subjects.taskEvents("submit")), { kind: "taskEvents", taskId: "submit" });
+    assert.deepEqual(parseSubject(subjects.taskStatus("reports")), { kind: "taskStatus", taskId: "reports" });
     assert.deepEqual(parseSubject(subjects.agentTaskOffer("tasks")), {
       kind: "agentTaskOffer",
       agentId: "tasks",
