@@ -3,10 +3,11 @@
  * subjects (every award as the agents receive it, with its fencing token), and a steady trickle of
  * submitted `queue` tasks.
  */
-import { decodeEnvelope, subjects, unwrapAs } from "@swarmlink/protocol";
+import { subjectPatterns } from "@swarmlink/protocol";
 import type { Bus, Subscription } from "@swarmlink/transport";
 import { SimulatedWorker } from "../src/sim/mod.js";
 import { TaskClient } from "../src/tasks/mod.js";
+import { awardsIn } from "../test/integration/failover-helpers.js";
 
 export interface AwardSeen {
   atMs: number;
@@ -39,17 +40,17 @@ export class Traffic {
   }
 
   async start(): Promise<void> {
+    this.#taps.push(
+      this.#bus.subscribe(subjectPatterns.agentTasks, {
+        callback: (_e, m) => {
+          for (const a of awardsIn(m.subject, m.data))
+            this.awards.push({ atMs: Date.now(), token: a.fencingToken });
+          for (const l of this.#listeners) l();
+        },
+      }),
+    );
     for (let i = 0; i < this.#o.workers; i++) {
       const id = `bench-amr-${i}`;
-      this.#taps.push(
-        this.#bus.subscribe(subjects.agentTaskAward(id), {
-          callback: (_e, m) => {
-            const a = unwrapAs(decodeEnvelope(m.data), "swarmlink.v1.Award");
-            this.awards.push({ atMs: Date.now(), token: a.fencingToken });
-            for (const l of this.#listeners) l();
-          },
-        }),
-      );
       const w = new SimulatedWorker(
         this.#bus,
         { id, kind: 1, capabilities: ["pick"], credits: this.#o.credits },

@@ -244,6 +244,8 @@ export type { SimulatedWorkerOptions } from "./sim/mod.js";
 export { SimulatedWorker } from "./sim/mod.js";
 export type {
   LifecycleName,
+  ReportBatcherOptions,
+  ResultInit,
   StrategyName,
   SubmitResult,
   TaskCallOptions,
@@ -254,6 +256,7 @@ export type {
 } from "./tasks/mod.js";
 // Task client
 export {
+  answerAwardBatch,
   buildTask,
   DEAD_LETTER_STREAM,
   DEFAULT_TASK_CLIENT_SOURCE,
@@ -264,7 +267,9 @@ export {
   HOLDING_STATES,
   isTerminal,
   lifecycleName,
+  MAX_REPORTS_PER_BATCH,
   MAX_TASK_IDEMPOTENCY_KEY_BYTES,
+  ReportBatcher,
   readReply,
   swarmErrorOf,
   TASKS_STREAM,

@@ -21,6 +21,8 @@ export interface AgentRecord {
   position: Point | undefined;
   /** Most tasks it runs at once. */
   credits: number;
+  /** It takes several awards in one AwardBatch request (its descriptor's `awardBatches`). */
+  awardBatches: boolean;
   softwareVersion: string;
   status: PresenceState;
   /** Grows with every (re)registration: a new session. */

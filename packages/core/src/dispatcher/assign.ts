@@ -1,20 +1,11 @@
-import { isSwarmError, subjects, TaskState, TaskStrategy, toSwarmError } from "@swarmlink/protocol";
-import { envelopeBytes, readReply } from "../tasks/wire.js";
+import { TaskState, TaskStrategy } from "@swarmlink/protocol";
 import type { AgentRecord } from "../types.js";
 import { byUrgency, capableAgents, hasFreeCredit, pickLeastLoaded, taskPoint } from "./allocate.js";
 import { type AuctionEntry, Auctioneer } from "./auctioneer.js";
+import { Awarder } from "./awards.js";
 import type { TermContext } from "./context.js";
 import { accept, award, failAttempt } from "./lifecycle.js";
-import { type ErrorInfo, errorInfo, type TaskRecord, taskForAttempt } from "./record.js";
-
-/** How an award request ended. */
-interface Answer {
-  accepted: boolean;
-  reason: string;
-  error?: ErrorInfo | undefined;
-  /** No answer came: the agent may have taken it; tell it to stop. */
-  silent: boolean;
-}
+import type { TaskRecord } from "./record.js";
 
 /**
  * Allocates waiting tasks and runs their awards, for one term. `pump()` walks the waiting tasks in
@@ -37,9 +28,11 @@ export class Assigner {
   /** Agents each task failed on, this term. */
   #avoid = new Map<string, Set<string>>();
   #auctions: Auctioneer;
+  #awarder: Awarder;
 
   constructor(ctx: TermContext) {
     this.#ctx = ctx;
+    this.#awarder = new Awarder(ctx);
     this.#auctions = new Auctioneer(ctx, {
       pick: (id, agents, r) => this.#pick(id, agents, r),
       award: (id, agentId, waited) => this.#award(id, agentId, waited),
@@ -218,7 +211,7 @@ export class Assigner {
     const { o, table, signal } = this.#ctx;
     const id = rec.task.id;
     const agentId = rec.assignee;
-    const answer = await this.#ask(rec);
+    const answer = await this.#awarder.ask(rec);
     if (signal.aborted) return;
     const attempt = rec.attempts;
     try {
@@ -238,39 +231,6 @@ export class Assigner {
       if (failedRec && answer.silent) this.#ctx.cancelOn(agentId, id, answer.reason);
     } catch (err) {
       this.#ctx.failed(err, "award answer not recorded", { taskId: id, agentId });
-    }
-  }
-
-  /** Sends the award request; whatever happens, says whether it was accepted. */
-  async #ask(rec: TaskRecord): Promise<Answer> {
-    const { o, token, signal } = this.#ctx;
-    const agentId = rec.assignee;
-    const payload = {
-      taskId: rec.task.id,
-      agentId,
-      fencingToken: token,
-      coordinatorId: o.coordinatorId,
-      attempt: rec.attempts,
-      deadlineMs: rec.task.deadlineMs,
-      task: taskForAttempt(rec.task, rec.attempts),
-    };
-    try {
-      const data = envelopeBytes("swarmlink.v1.Award", payload, o.coordinatorId, o.clock);
-      const reply = await o.bus.request(subjects.agentTaskAward(agentId), data, {
-        timeout: o.acceptTimeoutMs,
-        signal,
-      });
-      const result = readReply(reply.data, "swarmlink.v1.TaskResult");
-      if (result.state === TaskState.TASK_STATE_ACCEPTED)
-        return { accepted: true, reason: "", silent: false };
-      const code = result.error?.code ? ` (${result.error.code})` : "";
-      const error = errorInfo(result.error);
-      return { accepted: false, reason: `award refused by ${agentId}${code}`, error, silent: false };
-    } catch (err) {
-      const e = toSwarmError(err);
-      const silent = isSwarmError(e, "E_TIMEOUT");
-      const reason = `no acceptance of the award from ${agentId} (${e.code})`;
-      return { accepted: false, reason, error: { code: e.code, message: e.message, context: {} }, silent };
     }
   }
 }

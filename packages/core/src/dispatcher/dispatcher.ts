@@ -150,6 +150,7 @@ export class Dispatcher {
       submitted: s.submitted,
       duplicates: s.duplicates,
       malformed: s.malformed,
+      malformedRequests: s.malformedRequests,
       awards: s.awards,
       retries: s.retries,
       deadLetters: s.deadLetters,

@@ -1,17 +1,20 @@
 import {
   decodeEnvelope,
   isSwarmError,
+  isValidId,
   kvKeys,
   parseSubject,
   SwarmError,
   subjectPatterns,
   subjects,
+  type swarmlink,
+  type TaskResult,
   type TaskState,
   unwrapAs,
 } from "@swarmlink/protocol";
 import type { Msg, Subscription } from "@swarmlink/transport";
 import { isTerminal } from "../tasks/states.js";
-import { envelopeBytes, errorBytes } from "../tasks/wire.js";
+import { envelopeBytes, errorBytes, errorPayloadOf } from "../tasks/wire.js";
 import type { TermContext } from "./context.js";
 import { cancel, report } from "./lifecycle.js";
 import { decodeRecord, type TaskRecord } from "./record.js";
@@ -24,9 +27,12 @@ export const MAX_LIST_LIMIT = 1000;
 /** Serves one request; resolves with the reply's bytes. */
 type Handler = (msg: Msg) => Promise<Uint8Array>;
 
+type ReportAck = swarmlink.v1.TaskReportAck.$Properties;
+
 /**
- * The leader's request handlers, subscribed while it leads: status reports (`taskStatus`), cancel,
- * get and list. Each answers with an Envelope (`TaskInfo`, `TaskList`) or an `Error` Envelope. At
+ * The leader's request handlers, subscribed while it leads: status reports (`taskStatus`, one per
+ * request, and `taskReports`, several in a TaskResultBatch), cancel, get and list. Each answers
+ * with an Envelope (`TaskInfo`, `TaskReportAcks`, `TaskList`) or an `Error` Envelope. At
  * most `maxConcurrentRequests` run at once; past that a request is refused with E_OVERFLOW (its
  * sender retries). Requests wait until the term has loaded its records.
  */
@@ -46,6 +52,7 @@ export class Handlers {
     const on = (pattern: string, handler: Handler) =>
       this.#subs.push(bus.subscribe(pattern, { callback: (_e, msg) => void this.#serve(msg, handler) }));
     on(subjectPatterns.taskStatus, async (m) => this.#info(await this.#status(m)));
+    on(subjects.taskReports(), async (m) => this.#reports(m));
     on(subjectPatterns.taskCancels, async (m) => this.#info(await this.#cancel(m)));
     on(subjectPatterns.taskGets, async (m) => this.#info(await this.#lookup(taskIdOf(m, "taskGet"))));
     on(subjects.taskList(), async (m) => this.#list(m));
@@ -74,6 +81,7 @@ export class Handlers {
       if (signal.aborted) return;
       this.#ctx.failed(err, "request failed", { subject: msg.subject });
       if (isSwarmError(err, "E_FENCED")) return;
+      if (isSwarmError(err, "E_DECODE", "E_INVALID", "E_TOO_LARGE")) this.#ctx.stats.malformedRequests++;
       msg.respond(errorBytes(err, o.coordinatorId, o.clock));
     } finally {
       this.#running--;
@@ -87,6 +95,34 @@ export class Handlers {
     if (rep.taskId && rep.taskId !== id) {
       throw new SwarmError("E_INVALID", "the report names another task than its subject", { taskId: id });
     }
+    return this.#report(id, rep);
+  }
+
+  /** Reports of a TaskResultBatch, each applied as if it came alone; one ack each, in their order. */
+  async #reports(msg: Msg): Promise<Uint8Array> {
+    const { o } = this.#ctx;
+    const { results } = unwrapAs(decodeEnvelope(msg.data), "swarmlink.v1.TaskResultBatch");
+    const acks = await Promise.all((results as TaskResult[]).map((r) => this.#ack(r)));
+    return envelopeBytes("swarmlink.v1.TaskReportAcks", { acks }, o.coordinatorId, o.clock);
+  }
+
+  /** One report of a batch: the record after it (without the task's spec), or why it was refused. */
+  async #ack(rep: TaskResult): Promise<ReportAck> {
+    try {
+      if (!isValidId(rep.taskId)) {
+        throw new SwarmError("E_INVALID", "the report names no valid task id", { field: "taskId" });
+      }
+      const rec = await this.#report(rep.taskId, rep);
+      return { taskId: rep.taskId, info: { ...rec, task: { id: rec.task.id } } };
+    } catch (err) {
+      if (isSwarmError(err, "E_FENCED")) throw err; // this term is over: no answer at all
+      if (isSwarmError(err, "E_DECODE", "E_INVALID")) this.#ctx.stats.malformedRequests++;
+      return { taskId: rep.taskId, error: errorPayloadOf(err) };
+    }
+  }
+
+  /** Applies a report if it is on the task's current attempt; resolves with the record either way. */
+  async #report(id: string, rep: TaskResult): Promise<TaskRecord> {
     const { table, o, policy } = this.#ctx;
     await this.#lookup(id);
     const applied = await table.apply(id, (r) => report(r, rep, o.clock.now(), policy));

@@ -20,6 +20,8 @@ export interface DispatcherStats {
   duplicates: number;
   /** Submissions that were not a decodable Task Envelope (terminated, not stored). */
   malformed: number;
+  /** Requests (reports, cancels, gets, lists) refused as malformed (E_DECODE, E_INVALID, E_TOO_LARGE). */
+  malformedRequests: number;
   /** Awards sent. */
   awards: number;
   /** Attempts that failed and were queued again. */
@@ -45,6 +47,7 @@ export class StatsCollector {
   submitted = 0;
   duplicates = 0;
   malformed = 0;
+  malformedRequests = 0;
   awards = 0;
   retries = 0;
   deadLetters = 0;

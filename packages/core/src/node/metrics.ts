@@ -67,7 +67,7 @@ export function nodeMetrics(node: SwarmNode): Registry {
   });
   new Gauge({
     name: "swarm_dispatcher",
-    help: "Dispatcher counters (awards, retries, dead letters, auctions, fenced writes, malformed submissions)",
+    help: "Dispatcher counters (awards, retries, dead letters, auctions, fenced writes, malformed submissions and requests)",
     labelNames: ["counter"],
     registers: [registry],
     collect() {

@@ -38,6 +38,7 @@ export function agentFromInfo(info: AgentInfoInit, origin: GeoOrigin | undefined
     attributes: Object.freeze({ ...(d.attributes ?? {}) }),
     position: pointOf(d.position, origin),
     credits: d.credits ?? 0,
+    awardBatches: d.awardBatches === true,
     softwareVersion: d.softwareVersion ?? "",
     displayName: d.displayName ?? "",
     status,

@@ -1,18 +1,19 @@
 import {
+  type Award,
   type Clock,
   decodeEnvelope,
-  encodeEnvelope,
   isSwarmError,
   subjects,
   systemClock,
   TaskState,
   unwrapAs,
-  wrap,
 } from "@swarmlink/protocol";
 import type { Bus, Subscription } from "@swarmlink/transport";
 import { TokenFence } from "../election/mod.js";
 import type { DescriptorInit } from "../registry/mod.js";
 import { SimulatedAgent } from "../registry/mod.js";
+import { answerAwardBatch, ReportBatcher, type ResultInit } from "../tasks/batches.js";
+import { envelopeBytes } from "../tasks/wire.js";
 
 export interface SimulatedWorkerOptions {
   clock?: Clock;
@@ -28,6 +29,11 @@ export interface SimulatedWorkerOptions {
   outcome?: (taskId: string, attempt: number) => "succeed" | "fail";
   /** Called as it starts running an award (for benchmarks timing dispatch). */
   onRun?: (taskId: string, attempt: number) => void;
+  /**
+   * Takes awards in batches and sends its reports in batches (descriptor `awardBatches`), as the
+   * SDK does; false: one request per award and per report, as MQTT firmware does. @default true
+   */
+  batches?: boolean;
 }
 
 /**
@@ -35,7 +41,8 @@ export interface SimulatedWorkerOptions {
  * accepts awards within its credits, refuses an award whose fencing token is older than one it has
  * seen (E_FENCED), runs each (task, attempt) at most once — a repeated award of the same attempt is
  * acknowledged, not run again — and reports the result until the leader acknowledges it. This is
- * the agent side of the dispatcher's wire contract; the SDK implements the same for real agents.
+ * the agent side of the dispatcher's wire contract, in batches or one message per award and report
+ * (`batches`); the SDK implements the same for real agents.
  */
 export class SimulatedWorker {
   readonly id: string;
@@ -49,12 +56,13 @@ export class SimulatedWorker {
   reported = 0;
   #bus: Bus;
   #clock: Clock;
-  #o: Required<Omit<SimulatedWorkerOptions, "clock" | "heartbeatIntervalMs" | "onRun">>;
+  #o: Required<Omit<SimulatedWorkerOptions, "clock" | "heartbeatIntervalMs" | "onRun" | "batches">>;
+  #reports: ReportBatcher | undefined;
   #onRun: ((taskId: string, attempt: number) => void) | undefined;
   #seen = new Set<string>();
   #running = 0;
   #credits: number;
-  #sub: Subscription | undefined;
+  #subs: Subscription[] = [];
   #closed = false;
 
   constructor(bus: Bus, descriptor: DescriptorInit & { id: string }, opts: SimulatedWorkerOptions = {}) {
@@ -69,17 +77,37 @@ export class SimulatedWorker {
       outcome: opts.outcome ?? (() => "succeed"),
     };
     this.#onRun = opts.onRun;
-    this.agent = new SimulatedAgent(bus, descriptor, {
-      clock: this.#clock,
-      heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 1000,
-    });
+    const batches = opts.batches ?? true;
+    if (batches) {
+      this.#reports = new ReportBatcher({
+        bus,
+        source: this.id,
+        clock: this.#clock,
+        timeoutMs: this.#o.reportTimeoutMs,
+      });
+    }
+    this.agent = new SimulatedAgent(
+      bus,
+      { ...descriptor, awardBatches: batches },
+      { clock: this.#clock, heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 1000 },
+    );
   }
 
   /** Serves awards, registers and starts heartbeating. */
   async start(): Promise<void> {
-    this.#sub = this.#bus.subscribe(subjects.agentTaskAward(this.id), {
-      callback: (_e, m) => this.#onAward(m.data, (d) => m.respond(d)),
-    });
+    this.#subs.push(
+      this.#bus.subscribe(subjects.agentTaskAward(this.id), {
+        callback: (_e, m) => this.#onAward(m.data, (d) => m.respond(d)),
+      }),
+    );
+    if (this.#reports) {
+      this.#subs.push(
+        this.#bus.subscribe(subjects.agentTaskAwards(this.id), {
+          callback: (_e, m) =>
+            m.respond(answerAwardBatch(m.data, this.id, this.#clock, (a) => this.#decide(a))),
+        }),
+      );
+    }
     await this.#bus.flush();
     await this.agent.register();
     this.agent.start();
@@ -87,12 +115,12 @@ export class SimulatedWorker {
 
   close(): void {
     this.#closed = true;
-    this.#sub?.unsubscribe();
+    for (const s of this.#subs.splice(0)) s.unsubscribe();
     this.agent.close();
   }
 
   #onAward(data: Uint8Array, respond: (d: Uint8Array) => void): void {
-    let award: ReturnType<typeof unwrapAs<"swarmlink.v1.Award">>;
+    let award: Award;
     let awardId: string;
     try {
       const env = decodeEnvelope(data);
@@ -101,67 +129,60 @@ export class SimulatedWorker {
     } catch {
       return; // not an award: nothing to answer
     }
-    const { taskId, attempt, fencingToken: token } = award;
     // The reply carries the award's id as its correlation id (the wire contract's rule for replies).
-    const reply = (state: TaskState, code?: string) =>
-      respond(this.#result(taskId, attempt, state, code, awardId));
+    respond(envelopeBytes("swarmlink.v1.TaskResult", this.#decide(award), this.id, this.#clock, awardId));
+  }
+
+  /** Takes or refuses one award; starts it when taken. The answer to send. */
+  #decide(award: Award): ResultInit {
+    const { taskId, attempt, fencingToken: token } = award;
+    const answer = (state: TaskState, code?: string): ResultInit => ({
+      taskId,
+      agentId: this.id,
+      state,
+      attempt,
+      error: code ? { code, message: code, context: {} } : undefined,
+    });
     try {
       this.fence.check("coordinator", token);
     } catch (err) {
       if (!isSwarmError(err, "E_FENCED")) throw err;
       this.refused.push({ taskId, token });
-      reply(TaskState.TASK_STATE_REJECTED, "E_FENCED");
-      return;
+      return answer(TaskState.TASK_STATE_REJECTED, "E_FENCED");
     }
     const key = `${taskId}#${attempt}`;
-    if (this.#seen.has(key)) {
-      // The same attempt again (a new leader re-sending it): acknowledge, never run twice.
-      reply(TaskState.TASK_STATE_ACCEPTED);
-      return;
-    }
-    if (this.#running >= this.#credits) {
-      reply(TaskState.TASK_STATE_REJECTED, "E_OVERFLOW");
-      return;
-    }
+    // The same attempt again (a new leader re-sending it): acknowledge, never run twice.
+    if (this.#seen.has(key)) return answer(TaskState.TASK_STATE_ACCEPTED);
+    if (this.#running >= this.#credits) return answer(TaskState.TASK_STATE_REJECTED, "E_OVERFLOW");
     this.#seen.add(key);
     this.#running++;
     this.agent.inFlight = this.#running;
     this.runs.push({ taskId, attempt, token });
     this.#onRun?.(taskId, attempt);
-    reply(TaskState.TASK_STATE_ACCEPTED);
     const finish = () => {
       this.#running--;
       this.agent.inFlight = this.#running;
       const ok = this.#o.outcome(taskId, attempt) === "succeed";
-      void this.#report(taskId, attempt, ok ? TaskState.TASK_STATE_SUCCEEDED : TaskState.TASK_STATE_FAILED);
+      void this.#report(answer(ok ? TaskState.TASK_STATE_SUCCEEDED : TaskState.TASK_STATE_FAILED));
     };
     if (this.#o.workMs > 0) this.#clock.setTimeout(finish, this.#o.workMs);
     else queueMicrotask(finish);
-  }
-
-  #result(
-    taskId: string,
-    attempt: number,
-    state: TaskState,
-    code?: string,
-    correlationId?: string,
-  ): Uint8Array {
-    const error = code ? { code, message: code, context: {} } : undefined;
-    const env = wrap(
-      "swarmlink.v1.TaskResult",
-      { taskId, agentId: this.id, state, attempt, error },
-      { source: this.id, ...(correlationId ? { correlationId } : {}) },
-      { clock: this.#clock },
-    );
-    return encodeEnvelope(env);
+    return answer(TaskState.TASK_STATE_ACCEPTED);
   }
 
   /** Reports until acknowledged: during a failover nobody answers for a while (E_NO_RESPONDERS). */
-  async #report(taskId: string, attempt: number, state: TaskState): Promise<void> {
-    const data = this.#result(taskId, attempt, state);
+  async #report(result: ResultInit): Promise<void> {
+    const send = this.#reports
+      ? (r: ResultInit) => this.#reports!.report(r)
+      : (r: ResultInit) =>
+          this.#bus.request(
+            subjects.taskStatus(r.taskId!),
+            envelopeBytes("swarmlink.v1.TaskResult", r, this.id, this.#clock),
+            { timeout: this.#o.reportTimeoutMs },
+          );
     while (!this.#closed) {
       try {
-        await this.#bus.request(subjects.taskStatus(taskId), data, { timeout: this.#o.reportTimeoutMs });
+        await send(result);
         this.reported++;
         return;
       } catch (err) {

@@ -4,6 +4,9 @@
  *
  * @module
  */
+
+export type { ReportBatcherOptions, ResultInit } from "./batches.js";
+export { answerAwardBatch, MAX_REPORTS_PER_BATCH, ReportBatcher } from "./batches.js";
 export type {
   SubmitResult,
   TaskCallOptions,

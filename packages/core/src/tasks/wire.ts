@@ -40,8 +40,10 @@ export function envelopeBytes<K extends PayloadType>(
   payload: PayloadInit<K>,
   source: string,
   clock: Clock,
+  correlationId?: string,
 ): Uint8Array {
-  return encodeEnvelope(wrap(type, payload, { source }, { clock }));
+  const meta = correlationId === undefined ? { source } : { source, correlationId };
+  return encodeEnvelope(wrap(type, payload, meta, { clock }));
 }
 
 /** An Envelope of `type` around a payload already encoded as one, from `source`. */
@@ -58,13 +60,22 @@ export function encodedEnvelopeBytes(
  * An Envelope of `swarmlink.v1.Error` for `err`: its code if it is a SwarmError, `E_INTERNAL` otherwise;
  * context values as strings.
  */
-export function errorBytes(err: unknown, source: string, clock: Clock): Uint8Array {
+export function errorBytes(err: unknown, source: string, clock: Clock, correlationId?: string): Uint8Array {
+  return envelopeBytes("swarmlink.v1.Error", errorPayloadOf(err), source, clock, correlationId);
+}
+
+/** The wire `Error` of `err`, as {@link errorBytes} sends it. */
+export function errorPayloadOf(err: unknown): {
+  code: string;
+  message: string;
+  context: Record<string, string>;
+} {
   const e = toSwarmError(err);
   const context: Record<string, string> = {};
   for (const [k, v] of Object.entries(e.context)) {
     if (v !== undefined) context[k] = typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
   }
-  return envelopeBytes("swarmlink.v1.Error", { code: e.code, message: e.message, context }, source, clock);
+  return { code: e.code, message: e.message, context };
 }
 
 /**

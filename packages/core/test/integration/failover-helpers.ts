@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { type Award, decodeEnvelope, parseSubject, unwrapAs } from "@swarmlink/protocol";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/swarm-node.ts", import.meta.url));
 
@@ -10,6 +11,18 @@ export interface NodeEvent {
   event: "started" | "leader" | "follower" | "stopped" | "profiled";
   token?: number;
   holder?: string | null;
+}
+
+/**
+ * The awards a message on an agent's task subjects carries, as the agent receives them: one for an
+ * Award (`agentTaskAward`), each of an AwardBatch (`agentTaskAwards`), none for anything else.
+ */
+export function awardsIn(subject: string, data: Uint8Array): Award[] {
+  const kind = parseSubject(subject).kind;
+  const env = decodeEnvelope(data);
+  if (kind === "agentTaskAward") return [unwrapAs(env, "swarmlink.v1.Award")];
+  if (kind === "agentTaskAwards") return unwrapAs(env, "swarmlink.v1.AwardBatch").awards as Award[];
+  return [];
 }
 
 /** A SwarmNode in a child process; its JSON event lines are collected in `events`. */

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { type NatsServer, type ServerHandle, startNats, startRedis } from "@swarmlink/harness";
-import { decodeEnvelope, unwrapAs } from "@swarmlink/protocol";
+import { subjectPatterns } from "@swarmlink/protocol";
 import { NatsBus } from "@swarmlink/transport";
 import { SimulatedWorker } from "../../src/sim/mod.js";
 import { TaskClient } from "../../src/tasks/mod.js";
-import { currentLeader, NodeProcess } from "./failover-helpers.js";
+import { awardsIn, currentLeader, NodeProcess } from "./failover-helpers.js";
 
 const LEASE_MS = 1000;
 const RENEW_MS = 250;
@@ -49,10 +49,11 @@ for (const storeKind of ["redis", "nats-kv"] as const) {
 
       // Every award that crosses the Bus, as agents receive them.
       const awards: AwardSeen[] = [];
-      const tap = bus.subscribe("swarm.v1.agents.*.tasks.award", {
+      const tap = bus.subscribe(subjectPatterns.agentTasks, {
         callback: (_e, m) => {
-          const a = unwrapAs(decodeEnvelope(m.data), "swarmlink.v1.Award");
-          awards.push({ atMs: Date.now(), token: a.fencingToken, taskId: a.taskId });
+          for (const a of awardsIn(m.subject, m.data)) {
+            awards.push({ atMs: Date.now(), token: a.fencingToken, taskId: a.taskId });
+          }
         },
       });
       for (let i = 0; i < AGENTS; i++) {

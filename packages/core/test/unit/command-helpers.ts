@@ -52,6 +52,7 @@ export class MapDirectory implements AgentDirectory {
       attributes: {},
       position: undefined,
       credits: 1,
+      awardBatches: false,
       softwareVersion: "test",
       status,
       epoch: 1,

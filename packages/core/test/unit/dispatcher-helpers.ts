@@ -59,6 +59,7 @@ export class FakeDirectory implements AgentDirectory {
       attributes: {},
       position: undefined,
       credits: 1,
+      awardBatches: false,
       softwareVersion: "1",
       status: "online",
       epoch: 1,

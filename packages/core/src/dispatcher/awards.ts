@@ -1,0 +1,154 @@
+import {
+  isSwarmError,
+  type PayloadInit,
+  type SwarmError,
+  subjects,
+  type TaskResult,
+  TaskState,
+  toSwarmError,
+} from "@swarmlink/protocol";
+import { envelopeBytes, readReply } from "../tasks/wire.js";
+import type { TermContext } from "./context.js";
+import { type ErrorInfo, errorInfo, type TaskRecord, taskForAttempt } from "./record.js";
+
+/** How an award request ended. */
+export interface Answer {
+  accepted: boolean;
+  reason: string;
+  error?: ErrorInfo | undefined;
+  /** No answer came: the agent may have taken it; tell it to stop. */
+  silent: boolean;
+}
+
+type AwardInit = PayloadInit<"swarmlink.v1.Award">;
+
+interface Waiting {
+  taskId: string;
+  award: AwardInit;
+  resolve: (a: Answer) => void;
+}
+
+/** Most awards in one AwardBatch; more for one agent in one turn go in several. */
+export const MAX_AWARDS_PER_BATCH = 256;
+
+/**
+ * Sends awards and reads their answers, for one term. An agent whose descriptor asks for batches
+ * gets every award made to it in one turn of the event loop in one AwardBatch request (one message
+ * each way instead of one per award, which is most of an award's cost at a high task rate); any
+ * other agent (MQTT firmware, for one) one Award request per task. Either way each award gets its
+ * own {@link Answer}: a batch's answers are matched to its awards by task id.
+ */
+export class Awarder {
+  #ctx: TermContext;
+  #batches = new Map<string, Waiting[]>();
+  #scheduled = false;
+
+  constructor(ctx: TermContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Sends the award of `rec`'s attempt; whatever happens, says whether it was accepted. */
+  ask(rec: TaskRecord): Promise<Answer> {
+    const { o, token } = this.#ctx;
+    const agentId = rec.assignee;
+    const award: AwardInit = {
+      taskId: rec.task.id,
+      agentId,
+      fencingToken: token,
+      coordinatorId: o.coordinatorId,
+      attempt: rec.attempts,
+      deadlineMs: rec.task.deadlineMs,
+      task: taskForAttempt(rec.task, rec.attempts),
+    };
+    if (o.directory.get(agentId)?.awardBatches) return this.#batched(agentId, rec.task.id, award);
+    return this.#single(agentId, award);
+  }
+
+  async #single(agentId: string, award: AwardInit): Promise<Answer> {
+    const { o, signal } = this.#ctx;
+    try {
+      const data = envelopeBytes("swarmlink.v1.Award", award, o.coordinatorId, o.clock);
+      const reply = await o.bus.request(subjects.agentTaskAward(agentId), data, {
+        timeout: o.acceptTimeoutMs,
+        signal,
+      });
+      return answerOf(readReply(reply.data, "swarmlink.v1.TaskResult"), agentId);
+    } catch (err) {
+      return noAnswer(toSwarmError(err), agentId);
+    }
+  }
+
+  #batched(agentId: string, taskId: string, award: AwardInit): Promise<Answer> {
+    return new Promise((resolve) => {
+      let list = this.#batches.get(agentId);
+      if (!list) {
+        list = [];
+        this.#batches.set(agentId, list);
+      }
+      list.push({ taskId, award, resolve });
+      if (list.length >= MAX_AWARDS_PER_BATCH) {
+        this.#batches.delete(agentId);
+        void this.#send(agentId, list);
+      }
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        process.nextTick(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const batches = this.#batches;
+    this.#batches = new Map();
+    for (const [agentId, list] of batches) void this.#send(agentId, list);
+  }
+
+  /** One AwardBatch request; resolves every award of it. Never rejects. */
+  async #send(agentId: string, list: Waiting[]): Promise<void> {
+    const { o, signal } = this.#ctx;
+    try {
+      const awards = list.map((w) => w.award);
+      const data = envelopeBytes("swarmlink.v1.AwardBatch", { awards }, o.coordinatorId, o.clock);
+      const reply = await o.bus.request(subjects.agentTaskAwards(agentId), data, {
+        timeout: o.acceptTimeoutMs,
+        signal,
+      });
+      const { results } = readReply(reply.data, "swarmlink.v1.TaskResultBatch");
+      const byTask = new Map<string, TaskResult>();
+      for (const r of results as TaskResult[]) byTask.set(r.taskId, r);
+      for (const w of list) {
+        const r = byTask.get(w.taskId);
+        // An answer for another attempt, or none: the agent may hold the award, so it is told to stop.
+        if (r && r.attempt === w.award.attempt) w.resolve(answerOf(r, agentId));
+        else w.resolve(unanswered(agentId));
+      }
+    } catch (err) {
+      const answer = noAnswer(toSwarmError(err), agentId);
+      for (const w of list) w.resolve(answer);
+    }
+  }
+}
+
+function answerOf(result: TaskResult, agentId: string): Answer {
+  if (result.state === TaskState.TASK_STATE_ACCEPTED) return { accepted: true, reason: "", silent: false };
+  const code = result.error?.code ? ` (${result.error.code})` : "";
+  const error = errorInfo(result.error);
+  return { accepted: false, reason: `award refused by ${agentId}${code}`, error, silent: false };
+}
+
+function noAnswer(e: SwarmError, agentId: string): Answer {
+  const silent = isSwarmError(e, "E_TIMEOUT");
+  const reason = `no acceptance of the award from ${agentId} (${e.code})`;
+  return { accepted: false, reason, error: { code: e.code, message: e.message, context: {} }, silent };
+}
+
+function unanswered(agentId: string): Answer {
+  const message = "the agent's answer to its award batch left this award out";
+  return {
+    accepted: false,
+    reason: `no acceptance of the award from ${agentId} (E_DECODE)`,
+    error: { code: "E_DECODE", message, context: {} },
+    silent: true,
+  };
+}
