@@ -1,4 +1,10 @@
-import { type DescriptorInit, type ElectOptions, elect, type Leadership } from "@swarmlink/core";
+import {
+  type DescriptorInit,
+  type ElectOptions,
+  elect,
+  type Leadership,
+  ReportBatcher,
+} from "@swarmlink/core";
 import { agentKindOf, type Clock, SwarmError, validateId } from "@swarmlink/protocol";
 import type { Store } from "@swarmlink/store";
 import type { Bus } from "@swarmlink/transport";
@@ -80,6 +86,7 @@ export class Agent {
       capabilities: opts.capabilities ?? [],
       attributes: opts.attributes ?? {},
       credits,
+      awardBatches: this.#o.batches,
       softwareVersion: opts.softwareVersion ?? "",
       displayName: opts.displayName ?? "",
       ...(opts.position
@@ -97,7 +104,11 @@ export class Agent {
       this.#o.telemetryBatch,
     );
     this.#commands = new CommandServer(bus, clock, this.id, this.#o.recentIds, count);
-    const d = { bus, clock, agentId: this.id, timeoutMs: this.#o.requestTimeoutMs, retryMs: this.#o.retryMs };
+    const timeoutMs = this.#o.requestTimeoutMs;
+    const reports = this.#o.batches
+      ? new ReportBatcher({ bus, source: this.id, clock, timeoutMs })
+      : undefined;
+    const d = { bus, clock, agentId: this.id, timeoutMs, retryMs: this.#o.retryMs, reports };
     this.#tasks = new TaskWorker(d, credits, this.#o.recentIds, count);
     this.#tasks.onChange = (n) => {
       this.#session.inFlight = n;

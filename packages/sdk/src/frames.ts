@@ -1,7 +1,10 @@
 /** The kinds of frame an agent reads from the Bus (besides replies to its own requests). */
-export type FrameKind = "award" | "offer" | "cancel" | "command" | "presence";
+export type FrameKind = "award" | "awardBatch" | "offer" | "cancel" | "command" | "presence";
 
-/** Counts a frame that could not be read; it is ignored (an award is answered REJECTED). */
+/**
+ * Counts a frame that could not be read; it is ignored (an award is answered REJECTED, an award
+ * batch with an Error).
+ */
 export type CountMalformed = (kind: FrameKind) => void;
 
 /** A counter of unreadable frames by kind, and the function the agent's parts call. */

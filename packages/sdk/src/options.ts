@@ -24,6 +24,14 @@ export function wholeOption(field: string, value: unknown, fallback: number, min
   return value;
 }
 
+/** A boolean, or `fallback` when undefined; `E_CONFIG` naming `field` otherwise. */
+function booleanOption(field: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean")
+    throw new SwarmError("E_CONFIG", `${field} must be true or false`, { field });
+  return value;
+}
+
 /** Per-agent tunables, each with its default. */
 export interface AgentTuning {
   /** @default 1000 */
@@ -40,6 +48,13 @@ export interface AgentTuning {
   recentIds?: number;
   /** @default 10000, 0 aborts running handlers at once */
   drainTimeoutMs?: number;
+  /**
+   * Takes the awards the leader makes to this agent in one turn in one AwardBatch request, and sends
+   * the reports of one turn in one request (descriptor `awardBatches`); false: one request per award
+   * and per report. Batches cost the same per message, so a busy agent pays far less per task.
+   * @default true
+   */
+  batches?: boolean;
 }
 
 export type ParsedTuning = Required<AgentTuning>;
@@ -58,5 +73,6 @@ export function parseTuning(t: AgentTuning = {}): ParsedTuning {
     telemetryBatch: wholeOption("telemetryBatch", t.telemetryBatch, DEFAULT_TELEMETRY_BATCH),
     recentIds: wholeOption("recentIds", t.recentIds, DEFAULT_RECENT_IDS),
     drainTimeoutMs: wholeOption("drainTimeoutMs", t.drainTimeoutMs, DEFAULT_DRAIN_TIMEOUT_MS, 0),
+    batches: booleanOption("batches", t.batches, true),
   };
 }

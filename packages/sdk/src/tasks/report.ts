@@ -1,4 +1,4 @@
-import { readReply } from "@swarmlink/core";
+import { type ReportBatcher, readReply } from "@swarmlink/core";
 import {
   type Clock,
   encodeEnvelope,
@@ -20,6 +20,8 @@ export interface ReportDeps {
   agentId: string;
   timeoutMs: number;
   retryMs: number;
+  /** Sends reports together (the agent's `batches`); absent: one request per report. */
+  reports?: ReportBatcher | undefined;
 }
 
 /** The TaskResult as an Envelope from the agent. */
@@ -27,8 +29,12 @@ export function resultBytes(d: ReportDeps, r: ResultInit): Uint8Array {
   return encodeEnvelope(wrap("swarmlink.v1.TaskResult", r, { source: d.agentId }, { clock: d.clock }));
 }
 
-/** Sends one report; resolves with the leader's TaskInfo (the ack). Throws the Bus's or the leader's error. */
+/**
+ * Sends one report; resolves with the leader's TaskInfo (the ack; without the task's spec when it
+ * went in a batch). Throws the Bus's or the leader's error.
+ */
 export async function reportOnce(d: ReportDeps, r: ResultInit): Promise<TaskInfo> {
+  if (d.reports) return d.reports.report(r);
   const msg = await d.bus.request(subjects.taskStatus(r.taskId ?? ""), resultBytes(d, r), {
     timeout: d.timeoutMs,
   });

@@ -1,4 +1,4 @@
-import { answerOffers, TokenFence } from "@swarmlink/core";
+import { answerAwardBatch, answerOffers, type ResultInit, TokenFence } from "@swarmlink/core";
 import {
   type Award,
   decodeEnvelope,
@@ -81,7 +81,27 @@ export class TaskWorker {
   }
 
   start(): void {
-    const { bus, agentId } = this.#d;
+    const { bus, agentId, clock } = this.#d;
+    if (this.#d.reports) {
+      this.#subs.push(
+        bus.subscribe(subjects.agentTaskAwards(agentId), {
+          callback: (_e, m) => {
+            const reply = answerAwardBatch(
+              m.data,
+              agentId,
+              clock,
+              (award) => this.#take(award),
+              () => this.#malformed("awardBatch"),
+            );
+            try {
+              m.respond(reply);
+            } catch {
+              // the link went down: the coordinator times out and re-sends the awards
+            }
+          },
+        }),
+      );
+    }
     this.#subs.push(
       bus.subscribe(subjects.agentTaskAward(agentId), {
         callback: (_e, m) => {
@@ -177,18 +197,28 @@ export class TaskWorker {
     try {
       env = decodeEnvelope(data);
       award = unwrapAs(env, "swarmlink.v1.Award");
+    } catch (err) {
+      this.#malformed("award");
+      return this.#reply(env?.id, this.#result({ taskId: "", attempt: 0, token: 0 }, err));
+    }
+    return this.#reply(env.id, this.#take(award));
+  }
+
+  /** Takes or refuses one award (alone or of a batch): its answer. */
+  #take(award: Award): ResultInit {
+    const a = { taskId: award.taskId, attempt: award.attempt, token: Number(award.fencingToken) };
+    try {
       validateId("taskId", award.taskId);
     } catch (err) {
       this.#malformed("award");
-      return this.#reply(env?.id, { taskId: "", attempt: 0, token: 0 }, err);
+      return this.#result({ ...a, taskId: "" }, err);
     }
-    const a = { taskId: award.taskId, attempt: award.attempt, token: Number(award.fencingToken) };
     const err = this.#decide(award, a);
     if (err !== undefined) {
       const code = isSwarmError(err) ? err.code : "E_INTERNAL";
       this.refused.set(code, (this.refused.get(code) ?? 0) + 1);
     }
-    return this.#reply(env.id, a, err);
+    return this.#result(a, err);
   }
 
   /** Accepts (starts the attempt, returns undefined) or returns why the award is refused. */
@@ -244,9 +274,10 @@ export class TaskWorker {
     }
   }
 
-  #reply(correlationId: string | undefined, { taskId, attempt, token }: AwardKey, err?: unknown): Uint8Array {
+  /** ACCEPTED, or REJECTED with `err`. */
+  #result({ taskId, attempt, token }: AwardKey, err?: unknown): ResultInit {
     const state = err === undefined ? TaskState.TASK_STATE_ACCEPTED : TaskState.TASK_STATE_REJECTED;
-    const r = {
+    return {
       taskId,
       agentId: this.#d.agentId,
       attempt,
@@ -254,6 +285,9 @@ export class TaskWorker {
       fencingToken: token,
       ...(err === undefined ? {} : { error: errorOf(err) }),
     };
+  }
+
+  #reply(correlationId: string | undefined, r: ResultInit): Uint8Array {
     const meta = { source: this.#d.agentId, ...(correlationId ? { correlationId } : {}) };
     return encodeEnvelope(wrap("swarmlink.v1.TaskResult", r, meta, { clock: this.#d.clock }));
   }

@@ -65,7 +65,54 @@ export class HandCoordinator {
           m.respond(reply("swarmlink.v1.TaskInfo", this.ack(r), env.id));
         },
       }),
+      bus.subscribe(subjects.taskReports(), {
+        callback: (_e, m) => {
+          const env = decodeEnvelope(m.data);
+          const results = unwrapAs(env, "swarmlink.v1.TaskResultBatch").results as TaskResult[];
+          this.reports.push(...results);
+          this.reportBatches++;
+          const acks = results.map((r) => ({ taskId: r.taskId, info: this.ack(r) }));
+          const data = wrap(
+            "swarmlink.v1.TaskReportAcks",
+            { acks },
+            { source: "hand", correlationId: env.id },
+          );
+          m.respond(encodeEnvelope(data));
+        },
+      }),
     ];
+  }
+
+  /** Reports that came in batches (`taskReports` requests). */
+  reportBatches = 0;
+
+  /** Sends several awards in one AwardBatch, as a coordinator holding `token` would; resolves with the reply. */
+  async awardBatch(agentId: string, awards: { taskId: string; attempt: number; token: number }[]) {
+    const sent = wrap(
+      "swarmlink.v1.AwardBatch",
+      { awards: awards.map((a) => this.#award(agentId, a)) },
+      { source: "hand" },
+    );
+    const m = await this.#bus.request(subjects.agentTaskAwards(agentId), encodeEnvelope(sent), {
+      timeout: 2000,
+    });
+    return { sentId: sent.id, env: decodeEnvelope(m.data) };
+  }
+
+  #award(
+    agentId: string,
+    a: { taskId: string; attempt: number; token: number; capability?: string; deadlineMs?: number },
+  ) {
+    const task = { id: a.taskId, kind: a.capability ?? "t", capabilities: [a.capability ?? "t"] };
+    return {
+      taskId: a.taskId,
+      agentId,
+      fencingToken: a.token,
+      coordinatorId: `c${a.token}`,
+      attempt: a.attempt,
+      deadlineMs: a.deadlineMs ?? 0,
+      task,
+    };
   }
 
   /** Sends an award as a coordinator holding `token` would; resolves with the Envelope of the reply. */
@@ -73,20 +120,7 @@ export class HandCoordinator {
     agentId: string,
     a: { taskId: string; attempt: number; token: number; capability?: string; deadlineMs?: number },
   ) {
-    const task = { id: a.taskId, kind: a.capability ?? "t", capabilities: [a.capability ?? "t"] };
-    const sent = wrap(
-      "swarmlink.v1.Award",
-      {
-        taskId: a.taskId,
-        agentId,
-        fencingToken: a.token,
-        coordinatorId: `c${a.token}`,
-        attempt: a.attempt,
-        deadlineMs: a.deadlineMs ?? 0,
-        task,
-      },
-      { source: `c${a.token}` },
-    );
+    const sent = wrap("swarmlink.v1.Award", this.#award(agentId, a), { source: `c${a.token}` });
     const m = await this.#bus.request(subjects.agentTaskAward(agentId), encodeEnvelope(sent), {
       timeout: 2000,
     });

@@ -20,6 +20,7 @@ const RUNS = 150;
 /** Where each kind of frame arrives, and the payload type the agent expects there. */
 const INBOX: Record<FrameKind, { subject: string; type: PayloadType }> = {
   award: { subject: subjects.agentTaskAward(ID), type: "swarmlink.v1.Award" },
+  awardBatch: { subject: subjects.agentTaskAwards(ID), type: "swarmlink.v1.AwardBatch" },
   offer: { subject: subjects.agentTaskOffer(ID), type: "swarmlink.v1.TaskOffer" },
   cancel: { subject: subjects.agentTaskCancel(ID), type: "swarmlink.v1.TaskCancel" },
   command: { subject: subjects.agentCommand(ID, "dock"), type: "swarmlink.v1.Command" },
