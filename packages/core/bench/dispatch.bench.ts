@@ -10,17 +10,18 @@
  *   Baseline, on the same nats-server in the same run: a raw JetStream work queue (dispatch-raw.ts),
  *   the same number of publishes in flight, a pull consumer acking each message.
  * - NATS + Redis, split: the SwarmNode in a process of its own, submitters and workers in this one
- *   (dispatch-split.ts), against the raw work queue with its consumer in a process of its own.
+ *   (dispatch-split.ts), against the raw work queue with its consumer in a process of its own, and
+ *   against the floor (dispatch-floor.ts): the same messages and Store writes made by plain nats.js
+ *   and ioredis clients laid out the same way — what this machine allows for the traffic pattern.
  *   This is how a swarm runs; the one-process cases put the coordinator, every agent and every
  *   submitter on one core.
  */
-import { startNats, startRedis } from "@swarmlink/harness";
-import { systemClock } from "@swarmlink/protocol";
+import { type ServerHandle, startNats, startRedis } from "@swarmlink/harness";
 import { MemoryStore, NatsKvStore, RedisStore, type Store } from "@swarmlink/store";
 import { type Bus, MemoryBus, NatsBus } from "@swarmlink/transport";
-import { buildTask, envelopeBytes } from "../src/tasks/mod.js";
 import { lowerIsBetter, type Row } from "./auction-lib.js";
 import { type DispatchCaseOptions, type DispatchCaseResult, dispatchCase } from "./dispatch-case.js";
+import { dispatchFloor, floorSizes } from "./dispatch-floor.js";
 import { rawWorkQueue } from "./dispatch-raw.js";
 import { splitDispatchCase } from "./dispatch-split.js";
 
@@ -30,12 +31,15 @@ const WORKERS = 20;
 const CREDITS = 50;
 /** Messages through the raw work queue: enough for a stable figure, well under a second. */
 const RAW_MESSAGES = 20_000;
+/** Tasks through the dispatch floor: a few seconds each. */
+const FLOOR_TASKS = 20_000;
 
 type CaseLimits = Pick<DispatchCaseOptions, "tasks" | "submitBudgetMs" | "drainTimeoutMs" | "warmup">;
-const MEMORY: CaseLimits = { tasks: 20_000, submitBudgetMs: 6000, drainTimeoutMs: 20_000, warmup: 500 };
+/** Long enough for steady figures: a 4,000-task run measured the JIT's warm-up as much as the dispatcher. */
+const MEMORY: CaseLimits = { tasks: 40_000, submitBudgetMs: 10_000, drainTimeoutMs: 30_000, warmup: 2000 };
 /** The workers and the submitters of every case. */
 const FLEET = { workers: WORKERS, creditsPerWorker: CREDITS, window: WINDOW };
-const NATS: CaseLimits = { tasks: 4000, submitBudgetMs: 6000, drainTimeoutMs: 20_000, warmup: 200 };
+const NATS: CaseLimits = { tasks: 20_000, submitBudgetMs: 10_000, drainTimeoutMs: 30_000, warmup: 1000 };
 
 export async function run(progress: (m: string) => void = () => {}): Promise<Row[]> {
   const rows: Row[] = [];
@@ -61,6 +65,8 @@ async function splitCase(progress: (m: string) => void): Promise<Row[]> {
   try {
     progress(`NATS + Redis, split: raw JetStream work queue, consumer process, ${RAW_MESSAGES} messages`);
     const raw = await rawBaseline(nats.url, true);
+    const floor = await floorCase(nats, redis, false, progress);
+    const floorBatched = await floorCase(nats, redis, true, progress);
     progress(`NATS + Redis, split: SwarmNode process (raw work queue: ${Math.round(raw)} msg/s)`);
     const r = await splitDispatchCase({
       ...NATS,
@@ -83,6 +89,20 @@ async function splitCase(progress: (m: string) => void): Promise<Row[]> {
         unit: "tasks/s",
         baseline: raw,
         ratio: r.tasksPerSecond / raw,
+      },
+      {
+        suite: SUITE,
+        case: `${name}: queue tasks/s (vs the floor: its messages and writes from plain nats.js + ioredis)`,
+        value: r.tasksPerSecond,
+        unit: "tasks/s",
+        baseline: floor,
+        ratio: r.tasksPerSecond / floor,
+      },
+      {
+        suite: SUITE,
+        case: "the floor with award and report batches per agent (plain nats.js + ioredis)",
+        value: floorBatched,
+        unit: "tasks/s",
       },
       lowerIsBetter(SUITE, `${name}: submit → agent starts at 500 tasks/s, p50`, r.latencyP50Ms, "ms"),
       lowerIsBetter(SUITE, `${name}: submit → agent starts at 500 tasks/s, p99`, r.latencyP99Ms, "ms"),
@@ -155,15 +175,40 @@ function caseRows(name: string, r: DispatchCaseResult, raw?: number): Row[] {
   ];
 }
 
-/** The raw work queue's msg/s on the server at `url`, the same traffic as the cases' submissions. */
-function rawBaseline(url: string, consumerProcess: boolean): Promise<number> {
-  const messageBytes = taskEnvelopeBytes();
-  return rawWorkQueue({ url, messages: RAW_MESSAGES, window: WINDOW, messageBytes, consumerProcess });
+/**
+ * The dispatch floor (dispatch-floor.ts) on these servers: tasks/s of the split case's messages and
+ * Store writes made with plain clients, per-task requests or per-agent batches.
+ */
+async function floorCase(
+  nats: ServerHandle,
+  redis: ServerHandle,
+  batched: boolean,
+  progress: (m: string) => void,
+): Promise<number> {
+  const kind = batched ? "award and report batches" : "one request per award and report";
+  progress(`NATS + Redis, split: the floor (plain clients, ${kind}), ${FLOOR_TASKS} tasks`);
+  const r = await dispatchFloor({
+    natsUrl: nats.url,
+    redisUrl: redis.url,
+    natsPid: nats.pid,
+    redisPid: redis.pid,
+    tasks: FLOOR_TASKS,
+    window: WINDOW,
+    agents: WORKERS,
+    sizes: floorSizes(),
+    batched,
+  });
+  const c = r.cpuUsPerTask;
+  progress(
+    `floor: ${Math.round(r.tasksPerSecond)} tasks/s; CPU per task: coordinator ${Math.round(c.coordinator)} µs, ` +
+      `clients ${Math.round(c.clients)} µs, nats-server ${Math.round(c.natsServer)} µs, ` +
+      `redis-server ${Math.round(c.redisServer)} µs`,
+  );
+  return r.tasksPerSecond;
 }
 
-/** Size of one submitted `queue` task's Envelope, as TaskClient sends it. */
-function taskEnvelopeBytes(): number {
-  const id = "01J00000000000000000000000";
-  const task = buildTask({ kind: "pick", capabilities: ["pick"] }, id);
-  return envelopeBytes("swarmlink.v1.Task", task, "task-client", systemClock).length;
+/** The raw work queue's msg/s on the server at `url`, the same traffic as the cases' submissions. */
+function rawBaseline(url: string, consumerProcess: boolean): Promise<number> {
+  const messageBytes = floorSizes().task;
+  return rawWorkQueue({ url, messages: RAW_MESSAGES, window: WINDOW, messageBytes, consumerProcess });
 }
