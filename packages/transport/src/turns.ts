@@ -23,7 +23,27 @@ function endRun(): void {
  */
 export function deliverSoon(fn: () => void): void {
   if (runIsLong()) setImmediate(fn);
-  else queueMicrotask(fn);
+  else microtask(fn);
+}
+
+const resolved = Promise.resolve();
+
+/**
+ * `queueMicrotask(fn)` without its cost: Node wraps every queueMicrotask callback in an
+ * AsyncResource (about a sixth of the CPU of an in-process pipeline on the memory Bus); a resolved
+ * promise's `then` runs `fn` in the same microtask queue. A throw still surfaces as an uncaught
+ * exception, as it would from queueMicrotask, not as a rejection.
+ */
+export function microtask(fn: () => void): void {
+  void resolved.then(() => {
+    try {
+      fn();
+    } catch (err) {
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
+  });
 }
 
 /**

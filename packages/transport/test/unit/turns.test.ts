@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { MemoryBus } from "../../src/mod.js";
-import { TURN_BUDGET_MS } from "../../src/turns.js";
+import { microtask, TURN_BUDGET_MS } from "../../src/turns.js";
 
 describe("deliveries that cause deliveries (turns.ts)", () => {
   it("let a timer run while a ping-pong between two subscribers goes on", async () => {
@@ -68,5 +68,36 @@ describe("deliveries that cause deliveries (turns.ts)", () => {
     await bus.flush();
     assert.equal(delivered, 2, "flush resolved before the deferred delivery");
     await bus.close();
+  });
+
+  it("run microtask() callbacks in the microtask queue, in order with the others, a throw as an uncaught exception", async () => {
+    const order: string[] = [];
+    queueMicrotask(() => order.push("a"));
+    microtask(() => order.push("b"));
+    void Promise.resolve().then(() => order.push("c"));
+    microtask(() => order.push("d"));
+    setImmediate(() => order.push("immediate"));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(order, ["a", "b", "c", "d", "immediate"]);
+
+    const listeners = process.listeners("uncaughtException");
+    // mocha's own handler would fail the test: this one takes the error instead.
+    process.removeAllListeners("uncaughtException");
+    const rejected: unknown[] = [];
+    const onRejection = (e: unknown) => rejected.push(e);
+    process.on("unhandledRejection", onRejection);
+    try {
+      const boom = new Error("boom");
+      const seen = new Promise<unknown>((resolve) => process.once("uncaughtException", resolve));
+      microtask(() => {
+        throw boom;
+      });
+      assert.equal(await seen, boom);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(rejected, [], "not an unhandled rejection");
+    } finally {
+      process.off("unhandledRejection", onRejection);
+      for (const l of listeners) process.on("uncaughtException", l);
+    }
   });
 });
