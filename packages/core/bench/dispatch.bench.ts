@@ -5,7 +5,8 @@
  * dispatch latency p50/p99 from the submit call to the agent starting the task, measured apart at a
  * steady 500 tasks/s (at saturation it would only measure the backlog in the stream). Each case is bounded in count and in
  * time (submission stops after its budget; the row counts what was submitted).
- * - memory: MemoryBus + MemoryStore, one process; no raw baseline.
+ * - memory: MemoryBus + MemoryStore, one process, against the embedded floor
+ *   (dispatch-floor-memory.ts): the same traffic through the same seams with pre-built payloads.
  * - NATS + Redis store, and NATS + NATS KV store: a private nats-server (and redis-server).
  *   Baseline, on the same nats-server in the same run: a raw JetStream work queue (dispatch-raw.ts),
  *   the same number of publishes in flight, a pull consumer acking each message.
@@ -22,6 +23,7 @@ import { type Bus, MemoryBus, NatsBus } from "@swarmlink/transport";
 import { lowerIsBetter, type Row } from "./auction-lib.js";
 import { type DispatchCaseOptions, type DispatchCaseResult, dispatchCase } from "./dispatch-case.js";
 import { dispatchFloor, floorSizes } from "./dispatch-floor.js";
+import { memoryDispatchFloor } from "./dispatch-floor-memory.js";
 import { rawWorkQueue } from "./dispatch-raw.js";
 import { splitDispatchCase } from "./dispatch-split.js";
 
@@ -46,12 +48,24 @@ export async function run(progress: (m: string) => void = () => {}): Promise<Row
   progress("memory Bus + MemoryStore");
   const bus = new MemoryBus();
   const store = new MemoryStore();
+  let memory: DispatchCaseResult;
   try {
-    rows.push(...caseRows("memory", await measure(bus, store, MEMORY, progress)));
+    memory = await measure(bus, store, MEMORY, progress);
   } finally {
     await store.close();
     await bus.close();
   }
+  progress(`memory: the floor (the same traffic through MemoryBus and MemoryStore), ${MEMORY.tasks} tasks`);
+  const floor = await memoryDispatchFloor({
+    tasks: MEMORY.tasks,
+    window: WINDOW,
+    agents: WORKERS,
+    sizes: floorSizes(),
+  });
+  progress(
+    `memory floor: ${Math.round(floor.tasksPerSecond)} tasks/s, ${floor.cpuUsPerTask.toFixed(1)} µs per task`,
+  );
+  rows.push(...caseRows("memory", memory, floor.tasksPerSecond, "the floor: its traffic through the seams"));
   for (const storeKind of ["Redis", "NATS KV"] as const) {
     rows.push(...(await natsCase(storeKind, progress)));
   }
@@ -158,9 +172,14 @@ async function measure(
   return r;
 }
 
-function caseRows(name: string, r: DispatchCaseResult, raw?: number): Row[] {
+function caseRows(
+  name: string,
+  r: DispatchCaseResult,
+  raw?: number,
+  baselineName = "raw JetStream work queue",
+): Row[] {
   const lost = r.newTerms > 0 ? `, leader lost its lease ${r.newTerms}×` : "";
-  const vs = raw === undefined ? "" : " (vs raw JetStream work queue)";
+  const vs = raw === undefined ? "" : ` (vs ${baselineName})`;
   return [
     {
       suite: SUITE,
