@@ -1,15 +1,15 @@
 import {
   isSwarmError,
-  type PayloadInit,
   type SwarmError,
   subjects,
   type TaskResult,
   TaskState,
   toSwarmError,
 } from "@swarmlink/protocol";
-import { envelopeBytes, readReply } from "../tasks/wire.js";
+import { encodedEnvelopeBytes, readReply } from "../tasks/wire.js";
 import type { TermContext } from "./context.js";
-import { type ErrorInfo, errorInfo, type TaskRecord, taskForAttempt } from "./record.js";
+import { encodeAward, encodeAwardBatch } from "./encoding.js";
+import { type ErrorInfo, errorInfo, type TaskRecord } from "./record.js";
 
 /** How an award request ended. */
 export interface Answer {
@@ -20,11 +20,11 @@ export interface Answer {
   silent: boolean;
 }
 
-type AwardInit = PayloadInit<"swarmlink.v1.Award">;
-
 interface Waiting {
   taskId: string;
-  award: AwardInit;
+  attempt: number;
+  /** The encoded Award. */
+  award: Uint8Array;
   resolve: (a: Answer) => void;
 }
 
@@ -51,23 +51,29 @@ export class Awarder {
   ask(rec: TaskRecord): Promise<Answer> {
     const { o, token } = this.#ctx;
     const agentId = rec.assignee;
-    const award: AwardInit = {
-      taskId: rec.task.id,
-      agentId,
-      fencingToken: token,
-      coordinatorId: o.coordinatorId,
-      attempt: rec.attempts,
-      deadlineMs: rec.task.deadlineMs,
-      task: taskForAttempt(rec.task, rec.attempts),
-    };
-    if (o.directory.get(agentId)?.awardBatches) return this.#batched(agentId, rec.task.id, award);
+    let award: Uint8Array;
+    try {
+      const fields = {
+        taskId: rec.task.id,
+        agentId,
+        fencingToken: token,
+        coordinatorId: o.coordinatorId,
+        attempt: rec.attempts,
+        deadlineMs: rec.task.deadlineMs,
+      };
+      award = encodeAward(fields, rec.task);
+    } catch (err) {
+      return Promise.resolve(noAnswer(toSwarmError(err), agentId));
+    }
+    if (o.directory.get(agentId)?.awardBatches)
+      return this.#batched(agentId, rec.task.id, rec.attempts, award);
     return this.#single(agentId, award);
   }
 
-  async #single(agentId: string, award: AwardInit): Promise<Answer> {
+  async #single(agentId: string, award: Uint8Array): Promise<Answer> {
     const { o, signal } = this.#ctx;
     try {
-      const data = envelopeBytes("swarmlink.v1.Award", award, o.coordinatorId, o.clock);
+      const data = encodedEnvelopeBytes("swarmlink.v1.Award", award, o.coordinatorId, o.clock);
       const reply = await o.bus.request(subjects.agentTaskAward(agentId), data, {
         timeout: o.acceptTimeoutMs,
         signal,
@@ -78,14 +84,14 @@ export class Awarder {
     }
   }
 
-  #batched(agentId: string, taskId: string, award: AwardInit): Promise<Answer> {
+  #batched(agentId: string, taskId: string, attempt: number, award: Uint8Array): Promise<Answer> {
     return new Promise((resolve) => {
       let list = this.#batches.get(agentId);
       if (!list) {
         list = [];
         this.#batches.set(agentId, list);
       }
-      list.push({ taskId, award, resolve });
+      list.push({ taskId, attempt, award, resolve });
       if (list.length >= MAX_AWARDS_PER_BATCH) {
         this.#batches.delete(agentId);
         void this.#send(agentId, list);
@@ -108,8 +114,8 @@ export class Awarder {
   async #send(agentId: string, list: Waiting[]): Promise<void> {
     const { o, signal } = this.#ctx;
     try {
-      const awards = list.map((w) => w.award);
-      const data = envelopeBytes("swarmlink.v1.AwardBatch", { awards }, o.coordinatorId, o.clock);
+      const batch = encodeAwardBatch(list.map((w) => w.award));
+      const data = encodedEnvelopeBytes("swarmlink.v1.AwardBatch", batch, o.coordinatorId, o.clock);
       const reply = await o.bus.request(subjects.agentTaskAwards(agentId), data, {
         timeout: o.acceptTimeoutMs,
         signal,
@@ -120,7 +126,7 @@ export class Awarder {
       for (const w of list) {
         const r = byTask.get(w.taskId);
         // An answer for another attempt, or none: the agent may hold the award, so it is told to stop.
-        if (r && r.attempt === w.award.attempt) w.resolve(answerOf(r, agentId));
+        if (r && r.attempt === w.attempt) w.resolve(answerOf(r, agentId));
         else w.resolve(unanswered(agentId));
       }
     } catch (err) {

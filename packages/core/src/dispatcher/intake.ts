@@ -4,6 +4,7 @@ import { taskProblem } from "../tasks/spec.js";
 import { TASKS_STREAM } from "../tasks/wire.js";
 import type { Assigner } from "./assign.js";
 import type { TermContext } from "./context.js";
+import { rememberTaskBytes } from "./encoding.js";
 import { award, reject } from "./lifecycle.js";
 import { DEFAULT_INTAKE_MAX_IN_FLIGHT, INTAKE_CONSUMER } from "./options.js";
 import { newRecord, type TaskRecord } from "./record.js";
@@ -79,8 +80,10 @@ export class Intake {
     const { o, table, stats, token, signal } = this.#ctx;
     let task: Task;
     try {
-      task = unwrapAs(decodeEnvelope(m.data), "swarmlink.v1.Task");
+      const env = decodeEnvelope(m.data);
+      task = unwrapAs(env, "swarmlink.v1.Task");
       if (!isValidId(task.id)) throw new Error("task id is not a valid id");
+      rememberTaskBytes(task, env.payload.slice()); // a copy: the payload may share a large read buffer
     } catch (err) {
       stats.malformed++;
       o.log.warn({ err, seq: m.seq }, "submission is not a task; dropped");

@@ -9,6 +9,7 @@ import {
   type TaskInfo,
   TaskState,
 } from "@swarmlink/protocol";
+import { encodedTask, withMessageField } from "./encoding.js";
 
 /** The `swarmlink.v1.Error` fields a record carries. */
 export interface ErrorInfo {
@@ -59,9 +60,16 @@ export function newRecord(task: Task, token: number, nowMs: number): TaskRecord 
   };
 }
 
-/** The record's bytes: an encoded `swarmlink.v1.TaskInfo`. */
+/** TaskInfo.task (schemas/swarmlink/v1/task.proto). */
+const TASK_INFO_TASK_FIELD = 1;
+
+/** The record's bytes: an encoded `swarmlink.v1.TaskInfo`, its task spliced in ({@link encodedTask}). */
 export function encodeRecord(r: TaskRecord): Uint8Array {
-  return encodePayload("swarmlink.v1.TaskInfo", r as PayloadInit<"swarmlink.v1.TaskInfo">);
+  const rest = encodePayload("swarmlink.v1.TaskInfo", {
+    ...r,
+    task: undefined,
+  } as PayloadInit<"swarmlink.v1.TaskInfo">);
+  return withMessageField(TASK_INFO_TASK_FIELD, [encodedTask(r.task)], rest);
 }
 
 /**
