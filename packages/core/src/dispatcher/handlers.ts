@@ -14,10 +14,10 @@ import {
 } from "@swarmlink/protocol";
 import type { Msg, Subscription } from "@swarmlink/transport";
 import { isTerminal } from "../tasks/states.js";
-import { envelopeBytes, errorBytes, errorPayloadOf } from "../tasks/wire.js";
+import { encodedEnvelopeBytes, envelopeBytes, errorBytes, errorPayloadOf } from "../tasks/wire.js";
 import type { TermContext } from "./context.js";
 import { cancel, report } from "./lifecycle.js";
-import { decodeRecord, type TaskRecord } from "./record.js";
+import { decodeRecord, encodeRecord, type TaskRecord } from "./record.js";
 
 /** Default number of tasks in a list answer. */
 export const DEFAULT_LIST_LIMIT = 100;
@@ -140,7 +140,7 @@ export class Handlers {
 
   #info(rec: TaskRecord): Uint8Array {
     const { o } = this.#ctx;
-    return envelopeBytes("swarmlink.v1.TaskInfo", rec, o.coordinatorId, o.clock);
+    return encodedEnvelopeBytes("swarmlink.v1.TaskInfo", encodeRecord(rec), o.coordinatorId, o.clock);
   }
 
   /** Unfinished tasks and the finished ones remembered, newest first. */

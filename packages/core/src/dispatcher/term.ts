@@ -11,7 +11,7 @@ import { Intake } from "./intake.js";
 import { holder, isWaiting, type RetryPolicy, type Step } from "./lifecycle.js";
 import { loadRecords } from "./load.js";
 import type { ParsedDispatcherOptions } from "./options.js";
-import type { TaskRecord } from "./record.js";
+import { encodeRecord, type TaskRecord } from "./record.js";
 import type { StatsCollector } from "./stats.js";
 import { TaskTable } from "./table.js";
 import { Watchdog } from "./watchdog.js";
@@ -203,9 +203,8 @@ export class Term implements TermContext {
   #publish(rec: TaskRecord, encoded?: Uint8Array): void {
     const { o } = this;
     try {
-      const data = encoded
-        ? encodedEnvelopeBytes("swarmlink.v1.TaskInfo", encoded, o.coordinatorId, o.clock)
-        : envelopeBytes("swarmlink.v1.TaskInfo", rec, o.coordinatorId, o.clock);
+      const info = encoded ?? encodeRecord(rec);
+      const data = encodedEnvelopeBytes("swarmlink.v1.TaskInfo", info, o.coordinatorId, o.clock);
       o.bus.publish(subjects.taskEvents(rec.task.id), data);
     } catch (err) {
       o.log.warn({ err, taskId: rec.task.id }, "task event not published");
