@@ -5,11 +5,17 @@ import { scripts } from "./scripts.js";
 export type Mode = "put" | "create" | "update";
 
 /** How one write of a batch ended: 0 written, 1 exists (create), 2 conflict (update). */
-export interface WriteOutcome {
-  code: 0 | 1 | 2;
-  /** The new revision (written), else the record's current one. */
-  revision: number;
-}
+export type WriteOutcome =
+  | {
+      code: 0 | 1 | 2;
+      /** The new revision (written), else the record's current one. */
+      revision: number;
+    }
+  | {
+      /** Redis refused this write (out of memory, a wrong type…); the others of its run stand. */
+      code: 3;
+      message: string;
+    };
 
 interface Pending {
   key: string;
@@ -43,6 +49,7 @@ export class WriteBatcher {
     this.#maxlen = historyMaxLen;
   }
 
+  /** `value` is read when the run is sent, at the end of the turn: the caller must not change it. */
   write(mode: Mode, key: string, value: Buffer, ttlMs: number, expected: number): Promise<WriteOutcome> {
     return new Promise((resolve, reject) => {
       if (this.#pending.length === 0) process.nextTick(() => this.#flush());
@@ -65,9 +72,20 @@ export class WriteBatcher {
     }
     scripts.write.run(this.#client, keys, args).then(
       (reply) => {
-        const out = reply as number[];
+        const out = reply as (number | string)[];
+        if (!Array.isArray(out) || out.length !== 2 * batch.length) {
+          const err = new Error(`the write script answered ${out?.length} values for ${batch.length} writes`);
+          for (const p of batch) p.reject(err);
+          return;
+        }
         for (let i = 0; i < batch.length; i++) {
-          batch[i]!.resolve({ code: out[2 * i] as 0 | 1 | 2, revision: out[2 * i + 1]! });
+          const code = out[2 * i];
+          const second = out[2 * i + 1]!;
+          batch[i]!.resolve(
+            code === 3
+              ? { code: 3, message: String(second) }
+              : { code: code as 0 | 1 | 2, revision: Number(second) },
+          );
         }
       },
       (err) => {

@@ -54,38 +54,42 @@ end
  * A batch of writes, applied one after another in one script run (one round trip and one script
  * call for every write the store was asked for in the same turn). KEYS 5… are the value HASHes, one
  * per write, in order. ARGV: maxlen, then five per write: key, value, ttlMs (0 = none), mode
- * (put|create|update), expected revision. Returns code, revision for each write: 0 written (the new
- * revision), 1 exists (create; the current revision), 2 conflict (update; the current revision).
+ * (put|create|update), expected revision. Returns code, revision-or-message for each write: 0
+ * written (the new revision), 1 exists (create; the current revision), 2 conflict (update; the
+ * current revision), 3 refused by Redis (its error message: out of memory, a wrong type…). Each
+ * write runs under pcall, so one refused write neither undoes nor stops the others — as if each
+ * had been a script of its own.
  */
 const WRITE = `
 local maxlen = ARGV[1]
 local now = now_ms()
+local function write(key, vkey, value, ttl, mode, expected)
+  local leased = reap(key, vkey, now, maxlen)
+  local cur = tonumber(redis.call('HGET', vkey, 'r') or '0')
+  if mode == 'create' and cur ~= 0 then return 1, cur end
+  if mode == 'update' and cur ~= expected then return 2, cur end
+  local rev = change(maxlen, 'o', 'put', 'k', key, 'v', value)
+  redis.call('HSET', vkey, 'v', value, 'r', rev)
+  if cur == 0 then redis.call('ZADD', KEYS[3], 0, key) end
+  if ttl > 0 then
+    redis.call('PEXPIREAT', vkey, now + ttl)
+    redis.call('ZADD', KEYS[4], now + ttl, key)
+  elseif leased then
+    redis.call('PERSIST', vkey)
+    redis.call('ZREM', KEYS[4], key)
+  end
+  return 0, rev
+end
 local out = {}
 for i = 1, #KEYS - 4 do
   local a = 1 + (i - 1) * 5
-  local key, value, ttl, mode, expected = ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]), ARGV[a + 4], tonumber(ARGV[a + 5])
-  local vkey = KEYS[4 + i]
-  local leased = reap(key, vkey, now, maxlen)
-  local cur = tonumber(redis.call('HGET', vkey, 'r') or '0')
-  if mode == 'create' and cur ~= 0 then
-    out[#out + 1] = 1
-    out[#out + 1] = cur
-  elseif mode == 'update' and cur ~= expected then
-    out[#out + 1] = 2
-    out[#out + 1] = cur
-  else
-    local rev = change(maxlen, 'o', 'put', 'k', key, 'v', value)
-    redis.call('HSET', vkey, 'v', value, 'r', rev)
-    if cur == 0 then redis.call('ZADD', KEYS[3], 0, key) end
-    if ttl > 0 then
-      redis.call('PEXPIREAT', vkey, now + ttl)
-      redis.call('ZADD', KEYS[4], now + ttl, key)
-    elseif leased then
-      redis.call('PERSIST', vkey)
-      redis.call('ZREM', KEYS[4], key)
-    end
-    out[#out + 1] = 0
+  local ok, code, rev = pcall(write, ARGV[a + 1], KEYS[4 + i], ARGV[a + 2], tonumber(ARGV[a + 3]), ARGV[a + 4], tonumber(ARGV[a + 5]))
+  if ok then
+    out[#out + 1] = code
     out[#out + 1] = rev
+  else
+    out[#out + 1] = 3
+    out[#out + 1] = type(code) == 'table' and (code.err or 'ERR') or tostring(code)
   end
 end
 return out

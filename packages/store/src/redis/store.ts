@@ -163,12 +163,14 @@ export class RedisStore implements Store {
   async #write(mode: Mode, key: string, value: Uint8Array, opts: WriteOptions | undefined, expected: number) {
     this.#life.check(opts?.signal);
     const ttlMs = checkWrite(key, value, opts, this.#o.maxValueBytes);
-    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    // A copy: the write goes out at the end of the turn, and the caller may reuse its array before.
+    const bytes = Buffer.from(value);
     const run = () => this.#writes.write(mode, key, bytes, ttlMs, expected);
-    const { code, revision } = await this.#call(run, opts?.signal);
-    if (code === 1) throw existsError(key, revision);
-    if (code === 2) throw conflictError(key, expected, revision);
-    return revision;
+    const outcome = await this.#call(run, opts?.signal);
+    if (outcome.code === 3) throw fromRedis(replyError(outcome.message), { key });
+    if (outcome.code === 1) throw existsError(key, outcome.revision);
+    if (outcome.code === 2) throw conflictError(key, expected, outcome.revision);
+    return outcome.revision;
   }
 
   async #reap(): Promise<void> {
@@ -187,4 +189,11 @@ export class RedisStore implements Store {
     if (isSwarmError(err)) throw err; // the signal's
     throw this.#life.isClosed ? this.#life.closedError() : fromRedis(err);
   };
+}
+
+/** Redis's refusal of one write of a run, as ioredis would have raised it for a script of its own. */
+function replyError(message: string): Error {
+  const err = new Error(message);
+  err.name = "ReplyError";
+  return err;
 }

@@ -121,11 +121,26 @@ describe("RedisStore on a private redis-server", () => {
     }
   });
 
-  it("fails every write of a run that Redis refuses, and the next run works", async () => {
-    const store = await connect();
+  it("fails the writes of a run that Redis refuses, each on its own, and lands the others", async () => {
+    const namespace = `t-${randomUUID()}`;
+    const store = await connect({ namespace });
     const raw = new Redis(redis.url);
     try {
-      // Out of memory (maxmemory 1 byte, no eviction), Redis refuses the script's first write.
+      // A value key of the wrong type: Redis refuses that write's HGET, not the run.
+      await raw.set(`{${namespace}}:v:bad`, "not a hash");
+      const mixed = await Promise.allSettled([
+        store.put("good.1", bytes("1")),
+        store.put("bad", bytes("x")),
+        store.put("good.2", bytes("2")),
+      ]);
+      assert.deepEqual(
+        mixed.map((o) => o.status),
+        ["fulfilled", "rejected", "fulfilled"],
+      );
+      const refused = (mixed[1] as PromiseRejectedResult).reason;
+      assert.ok(isSwarmError(refused, "E_INTERNAL") && /WRONGTYPE/.test(refused.message), String(refused));
+      assert.deepEqual([await read(store, "good.1"), await read(store, "good.2")], ["1", "2"]);
+      // Out of memory (maxmemory 1 byte, no eviction), Redis refuses every write of the run.
       await raw.config("SET", "maxmemory", "1");
       const run = await Promise.allSettled([store.put("x", bytes("1")), store.create("y", bytes("2"))]);
       for (const o of run) assert.ok(o.status === "rejected" && isSwarmError(o.reason), String(o.status));
@@ -136,6 +151,15 @@ describe("RedisStore on a private redis-server", () => {
       await raw.config("SET", "maxmemory", "0").catch(() => {});
       raw.disconnect();
     }
+  });
+
+  it("writes the value as it was when put was called, though the run goes out later", async () => {
+    const store = await connect();
+    const value = bytes("first");
+    const written = store.put("k", value);
+    value.fill(0x21); // the caller reuses its array within the same turn
+    await written;
+    assert.equal(await read(store, "k"), "first");
   });
 
   it("refuses bad options with E_CONFIG naming the field", async () => {
