@@ -39,6 +39,7 @@ export type {
   AgentQuery,
   AgentStatus,
   Award,
+  AwardBatch,
   Battery,
   Bid,
   CartesianPoint,
@@ -60,7 +61,10 @@ export type {
   TaskList,
   TaskOffer,
   TaskQuery,
+  TaskReportAck,
+  TaskReportAcks,
   TaskResult,
+  TaskResultBatch,
   Telemetry,
 } from "./messages.js";
 export {
