@@ -6,6 +6,7 @@ import {
   TaskState,
   toSwarmError,
 } from "@swarmlink/protocol";
+import { lengthDelimitedSize } from "../tasks/splice.js";
 import { encodedEnvelopeBytes, readReply } from "../tasks/wire.js";
 import type { TermContext } from "./context.js";
 import { encodeAward, encodeAwardBatch } from "./encoding.js";
@@ -30,6 +31,8 @@ interface Waiting {
 
 /** Most awards in one AwardBatch; more for one agent in one turn go in several. */
 export const MAX_AWARDS_PER_BATCH = 256;
+/** Room left in a batch's payload budget for the Envelope around it (ids, type, source, time). */
+const ENVELOPE_ALLOWANCE_BYTES = 1024;
 
 /**
  * Sends awards and reads their answers, for one term. An agent whose descriptor asks for batches
@@ -40,7 +43,7 @@ export const MAX_AWARDS_PER_BATCH = 256;
  */
 export class Awarder {
   #ctx: TermContext;
-  #batches = new Map<string, Waiting[]>();
+  #batches = new Map<string, { items: Waiting[]; bytes: number }>();
   #scheduled = false;
 
   constructor(ctx: TermContext) {
@@ -86,16 +89,20 @@ export class Awarder {
 
   #batched(agentId: string, taskId: string, attempt: number, award: Uint8Array): Promise<Answer> {
     return new Promise((resolve) => {
-      let list = this.#batches.get(agentId);
-      if (!list) {
-        list = [];
-        this.#batches.set(agentId, list);
+      const size = lengthDelimitedSize(award.length);
+      let batch = this.#batches.get(agentId);
+      // A batch closes before it would outgrow what the Bus carries (or its count); an award too
+      // large for any batch goes alone and fails as a single award that large would.
+      if (batch && (batch.bytes + size > this.#budget() || batch.items.length >= MAX_AWARDS_PER_BATCH)) {
+        void this.#send(agentId, batch.items);
+        batch = undefined;
       }
-      list.push({ taskId, attempt, award, resolve });
-      if (list.length >= MAX_AWARDS_PER_BATCH) {
-        this.#batches.delete(agentId);
-        void this.#send(agentId, list);
+      if (!batch) {
+        batch = { items: [], bytes: 0 };
+        this.#batches.set(agentId, batch);
       }
+      batch.items.push({ taskId, attempt, award, resolve });
+      batch.bytes += size;
       if (!this.#scheduled) {
         this.#scheduled = true;
         process.nextTick(() => this.#flush());
@@ -103,11 +110,16 @@ export class Awarder {
     });
   }
 
+  /** Bytes of awards one AwardBatch may carry: the Bus's largest payload, less room for the Envelope. */
+  #budget(): number {
+    return this.#ctx.o.bus.capabilities.maxPayloadBytes - ENVELOPE_ALLOWANCE_BYTES;
+  }
+
   #flush(): void {
     this.#scheduled = false;
     const batches = this.#batches;
     this.#batches = new Map();
-    for (const [agentId, list] of batches) void this.#send(agentId, list);
+    for (const [agentId, batch] of batches) void this.#send(agentId, batch.items);
   }
 
   /** One AwardBatch request; resolves every award of it. Never rejects. */

@@ -13,11 +13,14 @@ import {
   unwrapAs,
 } from "@swarmlink/protocol";
 import type { Msg, Subscription } from "@swarmlink/transport";
+import { MAX_REPORTS_PER_BATCH } from "../tasks/batches.js";
 import { isTerminal } from "../tasks/states.js";
 import { encodedEnvelopeBytes, envelopeBytes, errorBytes, errorPayloadOf } from "../tasks/wire.js";
 import type { TermContext } from "./context.js";
 import { cancel, report } from "./lifecycle.js";
 import { decodeRecord, encodeRecord, type TaskRecord } from "./record.js";
+
+const EMPTY = new Uint8Array(0);
 
 /** Default number of tasks in a list answer. */
 export const DEFAULT_LIST_LIMIT = 100;
@@ -102,6 +105,12 @@ export class Handlers {
   async #reports(msg: Msg): Promise<Uint8Array> {
     const { o } = this.#ctx;
     const { results } = unwrapAs(decodeEnvelope(msg.data), "swarmlink.v1.TaskResultBatch");
+    // One request holds one of the concurrent-request slots: its reports are bounded like a batch.
+    if (results.length > MAX_REPORTS_PER_BATCH) {
+      throw new SwarmError("E_TOO_LARGE", `a report batch holds at most ${MAX_REPORTS_PER_BATCH} reports`, {
+        reports: results.length,
+      });
+    }
     const acks = await Promise.all((results as TaskResult[]).map((r) => this.#ack(r)));
     return envelopeBytes("swarmlink.v1.TaskReportAcks", { acks }, o.coordinatorId, o.clock);
   }
@@ -113,7 +122,8 @@ export class Handlers {
         throw new SwarmError("E_INVALID", "the report names no valid task id", { field: "taskId" });
       }
       const rec = await this.#report(rep.taskId, rep);
-      return { taskId: rep.taskId, info: { ...rec, task: { id: rec.task.id } } };
+      // The spec and the result are the agent's own: the ack carries neither.
+      return { taskId: rep.taskId, info: { ...rec, task: { id: rec.task.id }, result: EMPTY } };
     } catch (err) {
       if (isSwarmError(err, "E_FENCED")) throw err; // this term is over: no answer at all
       if (isSwarmError(err, "E_DECODE", "E_INVALID")) this.#ctx.stats.malformedRequests++;

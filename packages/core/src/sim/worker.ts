@@ -103,8 +103,13 @@ export class SimulatedWorker {
     if (this.#reports) {
       this.#subs.push(
         this.#bus.subscribe(subjects.agentTaskAwards(this.id), {
-          callback: (_e, m) =>
-            m.respond(answerAwardBatch(m.data, this.id, this.#clock, (a) => this.#decide(a))),
+          callback: (_e, m) => {
+            try {
+              m.respond(answerAwardBatch(m.data, this.id, this.#clock, (a) => this.#decide(a)));
+            } catch {
+              // the link went down: the coordinator times out and sends the awards again
+            }
+          },
         }),
       );
     }

@@ -4,14 +4,26 @@ import {
   decodeEnvelope,
   type Envelope,
   type ErrorPayload,
+  encodePayload,
+  isSwarmError,
   type PayloadInit,
   SwarmError,
   subjects,
   type TaskInfo,
+  type TaskReportAck,
+  TaskState,
   unwrapAs,
 } from "@swarmlink/protocol";
 import type { Bus } from "@swarmlink/transport";
-import { envelopeBytes, errorBytes, readReply, swarmErrorOf } from "./wire.js";
+import { lengthDelimitedSize, repeated } from "./splice.js";
+import {
+  encodedEnvelopeBytes,
+  envelopeBytes,
+  errorBytes,
+  errorPayloadOf,
+  readReply,
+  swarmErrorOf,
+} from "./wire.js";
 
 /** A TaskResult as an agent writes it. */
 export type ResultInit = PayloadInit<"swarmlink.v1.TaskResult">;
@@ -41,12 +53,23 @@ export function answerAwardBatch(
     onMalformed(err);
     return errorBytes(err, source, clock, env?.id);
   }
-  const results = awards.map(decide);
+  const results = awards.map((award): ResultInit => {
+    try {
+      return decide(award);
+    } catch (err) {
+      // One award the agent could not judge is refused; the others of the batch stand.
+      const error = errorPayloadOf(err);
+      const { taskId, agentId, attempt } = award;
+      return { taskId, agentId, attempt, state: TaskState.TASK_STATE_REJECTED, error };
+    }
+  });
   return envelopeBytes("swarmlink.v1.TaskResultBatch", { results }, source, clock, env.id);
 }
 
 interface Pending {
-  result: ResultInit;
+  taskId: string;
+  /** The encoded TaskResult. */
+  result: Uint8Array;
   resolve: (info: TaskInfo) => void;
   reject: (err: unknown) => void;
 }
@@ -61,16 +84,25 @@ export interface ReportBatcherOptions {
   timeoutMs: number;
 }
 
+/** TaskResultBatch.results (schemas/swarmlink/v1/task.proto). */
+const RESULTS_FIELD = 1;
+/** Room left in a batch's payload budget for the Envelope around it. */
+const ENVELOPE_ALLOWANCE_BYTES = 1024;
+
 /**
  * An agent's status reports, sent together: the reports made in one turn of the event loop go to
- * the leader in one TaskResultBatch request (`subjects.taskReports`) instead of one request each.
- * Each `report` resolves with the task's record as the leader has it after the report (without the
- * task's spec), or rejects with the leader's error for that report, or with the Bus's error when
- * the batch got no answer (the caller retries, as after a single report).
+ * the leader in one TaskResultBatch request (`subjects.taskReports`) instead of one request each,
+ * as many as fit the Bus's largest payload. Each `report` resolves with the task's record as the
+ * leader has it after the report (without the task's spec or result), or rejects with the leader's
+ * error for that report, or with the Bus's error when the batch got no answer (the caller retries,
+ * as after a single report). When nobody serves `taskReports` (E_NO_RESPONDERS: a leader of an
+ * older version, or none during a failover), the reports of that batch go one by one on
+ * `taskStatus`, as an agent without batches sends them.
  */
 export class ReportBatcher {
   #o: ReportBatcherOptions;
   #pending: Pending[] = [];
+  #bytes = 0;
 
   constructor(o: ReportBatcherOptions) {
     this.#o = o;
@@ -78,9 +110,18 @@ export class ReportBatcher {
 
   report(result: ResultInit): Promise<TaskInfo> {
     return new Promise((resolve, reject) => {
+      const bytes = encodePayload("swarmlink.v1.TaskResult", result);
+      const size = lengthDelimitedSize(bytes.length);
+      const budget = this.#o.bus.capabilities.maxPayloadBytes - ENVELOPE_ALLOWANCE_BYTES;
+      if (
+        this.#pending.length > 0 &&
+        (this.#bytes + size > budget || this.#pending.length >= MAX_REPORTS_PER_BATCH)
+      ) {
+        this.#flush();
+      }
       if (this.#pending.length === 0) process.nextTick(() => this.#flush());
-      this.#pending.push({ result, resolve, reject });
-      if (this.#pending.length >= MAX_REPORTS_PER_BATCH) this.#flush();
+      this.#pending.push({ taskId: result.taskId ?? "", result: bytes, resolve, reject });
+      this.#bytes += size;
     });
   }
 
@@ -88,24 +129,47 @@ export class ReportBatcher {
     const batch = this.#pending;
     if (batch.length === 0) return;
     this.#pending = [];
+    this.#bytes = 0;
     void this.#send(batch);
   }
 
   async #send(batch: Pending[]): Promise<void> {
     const { bus, source, clock, timeoutMs } = this.#o;
+    let acks: TaskReportAck[];
     try {
-      const results = batch.map((p) => p.result);
-      const data = envelopeBytes("swarmlink.v1.TaskResultBatch", { results }, source, clock);
+      const results = repeated(
+        RESULTS_FIELD,
+        batch.map((p) => p.result),
+      );
+      const data = encodedEnvelopeBytes("swarmlink.v1.TaskResultBatch", results, source, clock);
       const reply = await bus.request(subjects.taskReports(), data, { timeout: timeoutMs });
-      const { acks } = readReply(reply.data, "swarmlink.v1.TaskReportAcks");
-      batch.forEach((p, i) => {
-        const ack = acks[i];
-        if (ack?.info && ack.taskId === p.result.taskId) p.resolve(ack.info as TaskInfo);
-        else if (ack?.error) p.reject(swarmErrorOf(ack.error as ErrorPayload));
-        else p.reject(new SwarmError("E_DECODE", "the leader's answer has no ack for this report"));
-      });
+      acks = readReply(reply.data, "swarmlink.v1.TaskReportAcks").acks as TaskReportAck[];
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      if (isSwarmError(err, "E_NO_RESPONDERS")) for (const p of batch) void this.#single(p);
+      else for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const ack = acks[i];
+      if (ack?.taskId !== p.taskId)
+        p.reject(new SwarmError("E_DECODE", "the leader's answer has no ack for this report"));
+      else if (ack.info) p.resolve(ack.info as TaskInfo);
+      else
+        p.reject(
+          ack.error ? swarmErrorOf(ack.error as ErrorPayload) : new SwarmError("E_DECODE", "an empty ack"),
+        );
+    });
+  }
+
+  /** One report on its task's `taskStatus` subject, answered with the task's TaskInfo. */
+  async #single(p: Pending): Promise<void> {
+    const { bus, source, clock, timeoutMs } = this.#o;
+    try {
+      const data = encodedEnvelopeBytes("swarmlink.v1.TaskResult", p.result, source, clock);
+      const reply = await bus.request(subjects.taskStatus(p.taskId), data, { timeout: timeoutMs });
+      p.resolve(readReply(reply.data, "swarmlink.v1.TaskInfo"));
+    } catch (err) {
+      p.reject(err);
     }
   }
 }

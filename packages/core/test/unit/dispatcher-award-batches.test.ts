@@ -3,13 +3,18 @@ import {
   type Award,
   decodeEnvelope,
   encodeEnvelope,
+  isSwarmError,
+  SimulatedClock,
+  SwarmError,
+  subjectPatterns,
   subjects,
   TaskState,
   ulid,
   unwrapAs,
   wrap,
 } from "@swarmlink/protocol";
-import { ReportBatcher, type ResultInit } from "../../src/tasks/batches.js";
+import { MemoryBus } from "@swarmlink/transport";
+import { answerAwardBatch, ReportBatcher, type ResultInit } from "../../src/tasks/batches.js";
 import { envelopeBytes, readReply } from "../../src/tasks/wire.js";
 import { runUntil, SimSwarm, settle } from "./dispatcher-helpers.js";
 
@@ -156,7 +161,7 @@ describe("Dispatcher, award and report batches", () => {
       "swarmlink.v1.TaskResultBatch",
       {
         results: [
-          result(award, S.TASK_STATE_SUCCEEDED),
+          { ...result(award, S.TASK_STATE_SUCCEEDED), result: new TextEncoder().encode("done") },
           { taskId: unknown, agentId: "b1", state: S.TASK_STATE_SUCCEEDED, attempt: 1 },
           { taskId: "not an id", agentId: "b1", state: S.TASK_STATE_SUCCEEDED, attempt: 1 },
         ],
@@ -173,6 +178,7 @@ describe("Dispatcher, award and report batches", () => {
     assert.equal(acks[0]!.info?.assignee, "b1");
     assert.equal(acks[0]!.info?.task?.id, id);
     assert.equal(acks[0]!.info?.task?.kind, "", "the ack carries the record without the task's spec");
+    assert.equal(acks[0]!.info?.result?.length ?? 0, 0, "nor the result the agent sent");
     assert.equal(acks[1]!.error?.code, "E_NOT_FOUND");
     assert.equal(acks[2]!.error?.code, "E_INVALID");
     assert.equal(swarm.dispatchers[0]!.stats().malformedRequests, 1);
@@ -202,5 +208,115 @@ describe("Dispatcher, award and report batches", () => {
       { timeout: 1000 },
     );
     assert.deepEqual(readReply(empty.data, "swarmlink.v1.TaskReportAcks").acks, []);
+  });
+
+  it("closes an agent's AwardBatch before it outgrows the Bus's largest payload", async () => {
+    await swarm.close();
+    swarm = new SimSwarm({ maxPayloadBytes: 8 * 1024 });
+    await swarm.leader();
+    const agent = batchAgent(swarm, "b1", (awards) => awards.map((a) => result(a, S.TASK_STATE_ACCEPTED)));
+    swarm.directory.setStatus("b1", "offline");
+    const payload = new Uint8Array(3000);
+    await Promise.all(Array.from({ length: 5 }, () => swarm.client.submit({ kind: "pick", payload })));
+    await settle();
+    swarm.directory.setStatus("b1", "online");
+    await runUntil(swarm.clock, () => agent.batches.flat().length === 5, 2000);
+    // 8 KiB less 1 KiB for the Envelope: two 3 KB awards per batch.
+    assert.deepEqual(
+      agent.batches.map((b) => b.length),
+      [2, 2, 1],
+    );
+    await runUntil(swarm.clock, () => swarm.dispatchers[0]!.stats().tasksByState.AWARDED === undefined, 2000);
+  });
+
+  it("refuses a report batch of more than 256 reports with E_TOO_LARGE, and counts it", async () => {
+    await swarm.leader();
+    const results = Array.from({ length: 257 }, () => ({
+      taskId: ulid(),
+      agentId: "b1",
+      state: S.TASK_STATE_SUCCEEDED,
+    }));
+    const data = envelopeBytes("swarmlink.v1.TaskResultBatch", { results }, "b1", swarm.clock);
+    const reply = await swarm.bus.request(subjects.taskReports(), data, { timeout: 1000 });
+    assert.throws(() => readReply(reply.data, "swarmlink.v1.TaskReportAcks"), { code: "E_TOO_LARGE" });
+    assert.equal(swarm.dispatchers[0]!.stats().malformedRequests, 1);
+  });
+});
+
+describe("the agent's side of batches (tasks/batches.ts)", () => {
+  const clock = new SimulatedClock(1_700_000_000_000);
+  const award = (taskId: string) => ({ taskId, agentId: "b1", attempt: 1, fencingToken: 3 }) as Award;
+
+  it("answers an award its judge throws on REJECTED with the error, and the others as judged", () => {
+    const batch = envelopeBytes(
+      "swarmlink.v1.AwardBatch",
+      { awards: [award("t1"), award("t2")] },
+      "c",
+      clock,
+    );
+    const reply = answerAwardBatch(batch, "b1", clock, (a) => {
+      if (a.taskId === "t1") throw new SwarmError("E_FENCED", "a judge that throws");
+      return result(a, S.TASK_STATE_ACCEPTED);
+    });
+    const { results } = readReply(reply, "swarmlink.v1.TaskResultBatch");
+    assert.deepEqual(
+      results.map((r) => [r.taskId, r.state, r.error?.code ?? ""]),
+      [
+        ["t1", S.TASK_STATE_REJECTED, "E_FENCED"],
+        ["t2", S.TASK_STATE_ACCEPTED, ""],
+      ],
+    );
+  });
+
+  it("sends reports one by one on taskStatus when nobody serves taskReports (an older leader)", async () => {
+    const bus = new MemoryBus({ clock });
+    try {
+      const seen: string[] = [];
+      bus.subscribe(subjectPatterns.taskStatus, {
+        callback: (_e, m) => {
+          const r = unwrapAs(decodeEnvelope(m.data), "swarmlink.v1.TaskResult");
+          seen.push(r.taskId);
+          m.respond(
+            envelopeBytes("swarmlink.v1.TaskInfo", { task: { id: r.taskId }, state: r.state }, "old", clock),
+          );
+        },
+      });
+      const reports = new ReportBatcher({ bus, source: "b1", clock, timeoutMs: 1000 });
+      const [one, two] = await Promise.all(
+        ["t1", "t2"].map((taskId) =>
+          reports.report({ taskId, agentId: "b1", state: S.TASK_STATE_SUCCEEDED }),
+        ),
+      );
+      assert.deepEqual(seen, ["t1", "t2"]);
+      assert.equal(one?.task?.id, "t1");
+      assert.equal(two?.state, S.TASK_STATE_SUCCEEDED);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it("rejects a report whose ack names another task, and one the leader refused with its error", async () => {
+    const bus = new MemoryBus({ clock });
+    try {
+      bus.subscribe(subjects.taskReports(), {
+        callback: (_e, m) => {
+          const acks = [
+            { taskId: "other", info: { state: S.TASK_STATE_SUCCEEDED } },
+            { taskId: "t2", error: { code: "E_NOT_FOUND", message: "no such task", context: {} } },
+          ];
+          m.respond(envelopeBytes("swarmlink.v1.TaskReportAcks", { acks }, "leader", clock));
+        },
+      });
+      const reports = new ReportBatcher({ bus, source: "b1", clock, timeoutMs: 1000 });
+      const [one, two] = await Promise.allSettled(
+        ["t1", "t2"].map((taskId) =>
+          reports.report({ taskId, agentId: "b1", state: S.TASK_STATE_SUCCEEDED }),
+        ),
+      );
+      assert.ok(one?.status === "rejected" && isSwarmError(one.reason, "E_DECODE"), String(one?.status));
+      assert.ok(two?.status === "rejected" && isSwarmError(two.reason, "E_NOT_FOUND"), String(two?.status));
+    } finally {
+      await bus.close();
+    }
   });
 });

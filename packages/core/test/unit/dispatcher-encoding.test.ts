@@ -74,4 +74,55 @@ describe("the dispatcher's spliced encodings (encoding.ts)", () => {
     assert.equal(encodeAwardBatch([]).length, 0);
     assert.deepEqual(decodePayload("swarmlink.v1.AwardBatch", encodeAwardBatch([])).awards, []);
   });
+
+  it("keeps a task as submitted — fields in any order, fields this build does not know — and sets the award's attempt over the submitter's", () => {
+    const t = { id: "01J0000000000000000000000A", kind: "pick", capabilities: ["pick"], attempt: 9 };
+    const canonical = encodePayload("swarmlink.v1.Task", t);
+    // Field 99 (varint 7), unknown here, then the known fields in reverse order of their numbers.
+    const unknown = new Uint8Array([0xf8, 0x06, 0x07]);
+    const fields = splitFields(canonical).reverse();
+    const submitted = new Uint8Array([...unknown, ...fields.flatMap((f) => [...f])]);
+    const task = decodePayload("swarmlink.v1.Task", submitted);
+    rememberTaskBytes(task, submitted);
+    const rec = { ...newRecord(task, 7, 1_700_000_000_000), state: TaskState.TASK_STATE_QUEUED };
+    const stored = encodeRecord(rec);
+    assert.ok(includes(stored, submitted), "the record holds the task's bytes as submitted");
+    assert.deepEqual(decodeRecord(stored).task.toJSON(), task.toJSON());
+    const fieldsOfAward = {
+      taskId: t.id,
+      agentId: "amr-1",
+      fencingToken: 5,
+      coordinatorId: "n1",
+      attempt: 2,
+    };
+    const awarded = decodePayload("swarmlink.v1.Award", encodeAward(fieldsOfAward, task));
+    assert.equal(awarded.task?.attempt, 2, "the award's attempt, not the submitter's 9");
+    assert.deepEqual(awarded.task?.capabilities, ["pick"]);
+  });
 });
+
+/** The fields of a message of varint and length-delimited fields with one-byte tags, each as its bytes. */
+function splitFields(bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const start = at;
+    const wire = bytes[at++]! & 7;
+    let n = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = bytes[at++]!;
+      n |= (b & 0x7f) << shift;
+      if (b < 0x80) break;
+    }
+    if (wire === 2) at += n;
+    out.push(bytes.subarray(start, at));
+  }
+  return out;
+}
+
+function includes(hay: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}

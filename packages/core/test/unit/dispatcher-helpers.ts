@@ -112,14 +112,20 @@ export class FakeDirectory implements AgentDirectory {
 /** A swarm in simulated time: one Bus, one Store, one directory; dispatchers and agents join it. */
 export class SimSwarm {
   readonly clock = new SimulatedClock(1_700_000_000_000);
-  readonly bus = new MemoryBus({ clock: this.clock });
+  readonly bus: MemoryBus;
   readonly store = new MemoryStore({ clock: this.clock });
   readonly directory = new FakeDirectory();
   readonly agents: SimAgent[] = [];
   readonly leaderships: Leadership[] = [];
   readonly dispatchers: Dispatcher[] = [];
   /** Submits and asks, as a user would. */
-  readonly client = new TaskClient({ bus: this.bus, clock: this.clock });
+  readonly client: TaskClient;
+
+  /** `maxPayloadBytes`: the memory Bus's largest payload. @default the Bus's default */
+  constructor(o: { maxPayloadBytes?: number } = {}) {
+    this.bus = new MemoryBus({ clock: this.clock, ...o });
+    this.client = new TaskClient({ bus: this.bus, clock: this.clock });
+  }
 
   /** The stored record of a task (past the fencing header), with the token of the term that wrote it. */
   async record(id: string): Promise<(TaskRecord & { writtenUnder: number }) | undefined> {
