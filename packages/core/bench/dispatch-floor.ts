@@ -9,7 +9,6 @@
  * each of four transitions), and the CPU each process spends per task.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
@@ -19,6 +18,7 @@ import { encodeRecord, newRecord } from "../src/dispatcher/record.js";
 import { FENCED_HEADER_BYTES } from "../src/election/fenced-record.js";
 import { buildTask, envelopeBytes } from "../src/tasks/mod.js";
 import { batchBytes, FLOOR, type FloorSizes, floorBytes, idsOf } from "./floor-wire.js";
+import { processCpuMs } from "./proc-cpu.js";
 
 export interface FloorOptions {
   natsUrl: string;
@@ -39,9 +39,6 @@ export interface FloorResult {
   /** CPU per task, in µs, of each process. */
   cpuUsPerTask: { coordinator: number; clients: number; natsServer: number; redisServer: number };
 }
-
-/** USER_HZ: the unit of /proc's CPU times. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 export async function dispatchFloor(o: FloorOptions): Promise<FloorResult> {
   const nc = await connect({ servers: o.natsUrl, name: "floor-clients" });
@@ -133,17 +130,8 @@ async function startCoordinator(o: FloorOptions) {
 
 /** Returns a function giving each pid's CPU time in ms since this call (NaN where /proc cannot tell). */
 function cpuReader(pids: number[]): () => number[] {
-  const read = (pid: number) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-    } catch {
-      return Number.NaN;
-    }
-  };
-  const start = pids.map(read);
-  return () => pids.map((p, i) => read(p) - start[i]!);
+  const start = pids.map(processCpuMs);
+  return () => pids.map((p, i) => processCpuMs(p) - start[i]!);
 }
 
 /** The sizes of a `queue` task's messages as the dispatcher encodes them (ids at their real length). */

@@ -5,7 +5,6 @@
  * the workers' final reports of every submitted task are acknowledged — the leader acknowledges a
  * report once it has stored the task SUCCEEDED.
  */
-import { readFileSync } from "node:fs";
 import { NatsBus } from "@swarmlink/transport";
 import type { SimulatedWorker } from "../src/sim/mod.js";
 import { TaskClient } from "../src/tasks/mod.js";
@@ -21,15 +20,13 @@ import {
   submitWindowed,
   until,
 } from "./dispatch-case.js";
+import { processCpuMs } from "./proc-cpu.js";
 
 /** The one-process case's options, with the servers' URLs instead of a Bus and a Store. */
 export type SplitCaseOptions = Omit<DispatchCaseOptions, "bus" | "store" | "around"> & {
   natsUrl: string;
   redisUrl: string;
 };
-
-/** USER_HZ: the unit of /proc's CPU times, 100 on every Linux build in use. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 export interface SplitCaseResult {
   tasks: number;
@@ -84,17 +81,5 @@ export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseR
     for (const w of workers) w.close();
     await bus.close();
     await node.stop();
-  }
-}
-
-/** User + system CPU time of process `pid` so far, in ms; NaN where /proc cannot tell. */
-function processCpuMs(pid: number | undefined): number {
-  try {
-    // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name (which may hold spaces).
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return Number.NaN;
   }
 }
