@@ -63,7 +63,14 @@ export function answerAwardBatch(
       return { taskId, agentId, attempt, state: TaskState.TASK_STATE_REJECTED, error };
     }
   });
-  return envelopeBytes("swarmlink.v1.TaskResultBatch", { results }, source, clock, env.id);
+  try {
+    return envelopeBytes("swarmlink.v1.TaskResultBatch", { results }, source, clock, env.id);
+  } catch (err) {
+    // An answer the schema refuses (a judge returned something that is not a TaskResult): the
+    // agent cannot answer this batch; an Error says so at once instead of a timeout.
+    onMalformed(err);
+    return errorBytes(err, source, clock, env.id);
+  }
 }
 
 interface Pending {

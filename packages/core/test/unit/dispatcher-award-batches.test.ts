@@ -268,6 +268,20 @@ describe("the agent's side of batches (tasks/batches.ts)", () => {
     );
   });
 
+  it("answers a batch whose answers its judge made unencodable with an Error, and counts it", () => {
+    const batch = envelopeBytes("swarmlink.v1.AwardBatch", { awards: [award("t1")] }, "c", clock);
+    let malformed = 0;
+    const reply = answerAwardBatch(
+      batch,
+      "b1",
+      clock,
+      (a) => ({ ...result(a, S.TASK_STATE_ACCEPTED), taskId: 42 as unknown as string }),
+      () => malformed++,
+    );
+    assert.throws(() => readReply(reply, "swarmlink.v1.TaskResultBatch"), { code: "E_ENCODE" });
+    assert.equal(malformed, 1);
+  });
+
   it("sends reports one by one on taskStatus when nobody serves taskReports (an older leader)", async () => {
     const bus = new MemoryBus({ clock });
     try {
