@@ -16,7 +16,7 @@ import {
 import { MemoryBus } from "@swarmlink/transport";
 import { answerAwardBatch, ReportBatcher, type ResultInit } from "../../src/tasks/batches.js";
 import { envelopeBytes, readReply } from "../../src/tasks/wire.js";
-import { runUntil, SimSwarm, settle } from "./dispatcher-helpers.js";
+import { run, runUntil, SimSwarm, settle } from "./dispatcher-helpers.js";
 
 const S = TaskState;
 
@@ -208,6 +208,45 @@ describe("Dispatcher, award and report batches", () => {
       { timeout: 1000 },
     );
     assert.deepEqual(readReply(empty.data, "swarmlink.v1.TaskReportAcks").acks, []);
+  });
+
+  it("gives no answer to a report batch whose write fencing refuses, and stops leading", async () => {
+    // The Store refuses task writes as a newer term's fencing would, while this leader's lease holds.
+    let refuse = false;
+    const store = new Proxy(swarm.store, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (key !== "update") return typeof value === "function" ? value.bind(target) : value;
+        return (
+          k: string,
+          ...rest: Parameters<typeof target.update> extends [string, ...infer R] ? R : never
+        ) =>
+          refuse && k.startsWith("tasks.")
+            ? Promise.reject(new SwarmError("E_FENCED", "a newer term wrote first", { key: k }))
+            : target.update(k, ...rest);
+      },
+    });
+    const { d } = await swarm.leader("node-a", { store });
+    const agent = batchAgent(swarm, "b1", (awards) => awards.map((a) => result(a, S.TASK_STATE_ACCEPTED)));
+    const [id] = await submitAll(1);
+    await runUntil(swarm.clock, () => agent.batches.length === 1, 2000);
+    refuse = true;
+    const data = envelopeBytes(
+      "swarmlink.v1.TaskResultBatch",
+      { results: [result(agent.batches[0]![0]!, S.TASK_STATE_SUCCEEDED)] },
+      "b1",
+      swarm.clock,
+    );
+    const reply = swarm.bus.request(subjects.taskReports(), data, { timeout: 500 });
+    reply.catch(() => {});
+    await runUntil(swarm.clock, () => d.stats().fenced === 1 && !d.leading, 1000);
+    await run(swarm.clock, 600);
+    await assert.rejects(
+      reply,
+      { code: "E_TIMEOUT" },
+      "no answer, not an error the agent would take as final",
+    );
+    assert.equal((await swarm.record(id!))?.state, S.TASK_STATE_AWARDED, "nothing of the report was written");
   });
 
   it("closes an agent's AwardBatch before it outgrows the Bus's largest payload", async () => {
