@@ -16,6 +16,16 @@ export class Layout {
     this.valuePrefix = `${ns}:v:`;
   }
 
+  /**
+   * The change stream a watch of `prefix` reads: a key's first segment has a stream of its own
+   * (`{ns}:changes:agents`), so a watch of `agents.` does not read every task write; `""` reads
+   * the whole store's.
+   */
+  changesOf(prefix: string): string {
+    const dot = prefix.indexOf(".");
+    return dot < 0 ? this.changes : `${this.changes}:${prefix.slice(0, dot)}`;
+  }
+
   /** KEYS 1–4 of every script. */
   get shared(): string[] {
     return [this.rev, this.changes, this.index, this.leases];

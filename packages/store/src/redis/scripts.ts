@@ -5,7 +5,7 @@ import type { Redis } from "ioredis";
  * Every write is one Lua script, so the revision counter, the value, the lease and the change stream
  * move together. KEYS, in this order for every script:
  * 1 `{ns}:rev` (the store's revision counter), 2 `{ns}:changes` (the change stream, entry id =
- * `<revision>-0`), 3 `{ns}:index` (live key names, a lex-sorted ZSET), 4 `{ns}:leases` (ZSET of
+ * `<revision>-0`; each change also goes to `{ns}:changes:<segment>`, its key's first segment), 3 `{ns}:index` (live key names, a lex-sorted ZSET), 4 `{ns}:leases` (ZSET of
  * deadlines in ms of server time), 5 `{ns}:v:<key>` (HASH v = value, r = revision) when the script
  * touches one key (the write script names one per write: 5, 6, …). The `{ns}` hash tag keeps a
  * store in one Redis Cluster slot; the reaper names value keys it finds in the lease ZSET, which
@@ -16,7 +16,9 @@ local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local function change(maxlen, ...)
+-- Appends a change of key to the store's stream and to its first segment's (the part before the
+-- first dot: "agents", "tasks"…), so that a watch of one segment reads only that segment's changes.
+local function change(maxlen, key, ...)
   local rev = redis.call('INCR', KEYS[1])
   if rev == 1 then
     -- A missing counter is a new store, or one whose data was lost (a restart without
@@ -25,7 +27,10 @@ local function change(maxlen, ...)
     rev = now_ms() * 1000
     redis.call('SET', KEYS[1], rev)
   end
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, string.format('%d-0', rev), ...)
+  local id = string.format('%d-0', rev)
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, id, 'k', key, ...)
+  local segment = string.match(key, '^([^.]+)%.')
+  if segment then redis.call('XADD', KEYS[2] .. ':' .. segment, 'MAXLEN', '~', maxlen, id, 'k', key, ...) end
   return rev
 end
 -- Expires key if its lease has run out; returns its deadline if it still holds a lease.
@@ -35,7 +40,7 @@ local function reap(key, vkey, now, maxlen)
     redis.call('DEL', vkey)
     redis.call('ZREM', KEYS[3], key)
     redis.call('ZREM', KEYS[4], key)
-    change(maxlen, 'o', 'expire', 'k', key)
+    change(maxlen, key, 'o', 'expire')
     return nil
   end
   return d
@@ -68,7 +73,7 @@ local function write(key, vkey, value, ttl, mode, expected)
   local cur = tonumber(redis.call('HGET', vkey, 'r') or '0')
   if mode == 'create' and cur ~= 0 then return 1, cur end
   if mode == 'update' and cur ~= expected then return 2, cur end
-  local rev = change(maxlen, 'o', 'put', 'k', key, 'v', value)
+  local rev = change(maxlen, key, 'o', 'put', 'v', value)
   redis.call('HSET', vkey, 'v', value, 'r', rev)
   if cur == 0 then redis.call('ZADD', KEYS[3], 0, key) end
   if ttl > 0 then
@@ -105,7 +110,7 @@ if cur == 0 then return {0, 0} end
 redis.call('DEL', KEYS[5])
 redis.call('ZREM', KEYS[3], key)
 redis.call('ZREM', KEYS[4], key)
-return {0, change(maxlen, 'o', 'delete', 'k', key)}
+return {0, change(maxlen, key, 'o', 'delete')}
 `;
 
 /** ARGV: prefix. Live key names under the prefix, sorted. */

@@ -34,8 +34,9 @@ const MAX_RECONNECT_DELAY_MS = 1000;
 /**
  * A Store on Redis (ioredis). Each write is one Lua script: it takes the next revision from
  * `{ns}:rev`, writes the value HASH and appends the change to the `{ns}:changes` stream under the id
- * `<revision>-0`, so a late watcher replays with XRANGE from any revision the stream still holds,
- * then follows with XREAD BLOCK. Writes asked for in the same turn share one run of the script
+ * `<revision>-0` (and to `{ns}:changes:<segment>`, the stream of the key's first segment, which a
+ * watch of a prefix reads instead of every change), so a late watcher replays with XRANGE from any
+ * revision the stream still holds, then follows with XREAD BLOCK. Writes asked for in the same turn share one run of the script
  * ({@link WriteBatcher}). Leases are PEXPIREAT (reads) plus a deadline ZSET that a reaper on
  * every instance sweeps, in server time (TIME), so clients with skewed clocks agree.
  *
@@ -52,7 +53,8 @@ export class RedisStore implements Store {
   #main: Redis;
   #owned: boolean;
   #layout: Layout;
-  #tail: ChangeTail;
+  /** The tails of the change streams watched, by stream key. */
+  #tails = new Map<string, ChangeTail>();
   #writes: WriteBatcher;
   #reaper: Ticker;
   #life = new Lifecycle();
@@ -82,7 +84,6 @@ export class RedisStore implements Store {
     this.#main = main;
     this.#owned = owned;
     this.#layout = new Layout(o.namespace);
-    this.#tail = new ChangeTail(main, this.#layout);
     this.#writes = new WriteBatcher(main, this.#layout, o.historyMaxLen);
     this.#reaper = new Ticker(o.clock, o.reapIntervalMs, () => this.#reap());
     this.#reaper.start();
@@ -142,7 +143,13 @@ export class RedisStore implements Store {
   watch(prefix = "", opts: WatchOptions = {}): Watch {
     this.#life.check();
     const p = checkWatch(prefix, opts);
-    const deps = { main: this.#main, tail: this.#tail, layout: this.#layout, limit: this.#o.watchQueueLimit };
+    const stream = this.#layout.changesOf(p);
+    let tail = this.#tails.get(stream);
+    if (!tail) {
+      tail = new ChangeTail(this.#main, stream, this.#layout.rev);
+      this.#tails.set(stream, tail);
+    }
+    const deps = { main: this.#main, tail, stream, layout: this.#layout, limit: this.#o.watchQueueLimit };
     const w = openWatch(deps, p, opts);
     this.#life.track(w);
     return w;
@@ -151,7 +158,7 @@ export class RedisStore implements Store {
   close(err?: Error): Promise<void> {
     return this.#life.close(err, async () => {
       await this.#reaper.stop();
-      this.#tail.close();
+      for (const tail of this.#tails.values()) tail.close();
       if (this.#owned) await this.#main.quit().catch(() => this.#main.disconnect());
     });
   }

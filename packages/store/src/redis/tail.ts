@@ -2,7 +2,6 @@ import { SwarmError } from "@swarmlink/protocol";
 import type { Redis } from "ioredis";
 import type { Change, ChangeOp } from "../types.js";
 import { fromRedis } from "./errors.js";
-import type { Layout } from "./layout.js";
 
 /** Most stream entries read per XREAD / XRANGE call. */
 export const READ_BATCH = 1000;
@@ -34,13 +33,15 @@ export function toChange(entry: unknown): Change | undefined {
 }
 
 /**
- * The live end of the change stream: one XREAD BLOCK loop on a dedicated connection (duplicated from
- * the store's), fanned out to every watch of the store. Started by the first watch, it runs until the
- * store closes or the connection fails (then every subscriber fails with `E_UNAVAILABLE`).
+ * The live end of one change stream (the store's, or one segment's): one XREAD BLOCK loop on a
+ * dedicated connection (duplicated from the store's), fanned out to every watch that reads that
+ * stream. Started by the first such watch, it runs until the store closes or the connection fails
+ * (then every subscriber fails with `E_UNAVAILABLE`).
  */
 export class ChangeTail {
   #main: Redis;
-  #layout: Layout;
+  #stream: string;
+  #revKey: string;
   #conn: Redis | undefined;
   #subs = new Set<TailSubscriber>();
   /** The last revision dispatched: subscribers get every change after it. */
@@ -49,9 +50,11 @@ export class ChangeTail {
   #starting: Promise<void> | undefined;
   #closed = false;
 
-  constructor(main: Redis, layout: Layout) {
+  /** `stream`: the change stream to follow; `revKey`: the store's revision counter. */
+  constructor(main: Redis, stream: string, revKey: string) {
     this.#main = main;
-    this.#layout = layout;
+    this.#stream = stream;
+    this.#revKey = revKey;
   }
 
   /** Subscribes `sub`; it will be given every change with a revision above the one returned. */
@@ -84,7 +87,7 @@ export class ChangeTail {
       this.#conn = this.#main.duplicate();
       this.#conn.on("error", () => {}); // reported through the failing XREAD
     }
-    this.#position = Number((await this.#main.get(this.#layout.rev)) ?? 0);
+    this.#position = Number((await this.#main.get(this.#revKey)) ?? 0);
     this.#running = true;
     void this.#run(this.#conn);
   }
@@ -94,15 +97,7 @@ export class ChangeTail {
       let reply: unknown;
       try {
         const from = `${this.#position}-0`;
-        reply = await conn.xreadBuffer(
-          "COUNT",
-          READ_BATCH,
-          "BLOCK",
-          BLOCK_MS,
-          "STREAMS",
-          this.#layout.changes,
-          from,
-        );
+        reply = await conn.xreadBuffer("COUNT", READ_BATCH, "BLOCK", BLOCK_MS, "STREAMS", this.#stream, from);
       } catch (err) {
         if (this.#closed) return;
         this.#running = false;

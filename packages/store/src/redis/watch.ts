@@ -9,7 +9,10 @@ import { type ChangeTail, READ_BATCH, type TailSubscriber, toChange } from "./ta
 
 export interface WatchDeps {
   main: Redis;
+  /** The tail of `stream`. */
   tail: ChangeTail;
+  /** The change stream this watch reads (`Layout.changesOf`). */
+  stream: string;
   layout: Layout;
   limit: number;
 }
@@ -88,7 +91,7 @@ async function catchUp(
   if (opts.fromRevision === undefined) return sub.goLive(joinedAt);
   let from = opts.fromRevision;
   for (;;) {
-    const batch = await deps.main.xrangeBuffer(deps.layout.changes, String(from), "+", "COUNT", READ_BATCH);
+    const batch = await deps.main.xrangeBuffer(deps.stream, String(from), "+", "COUNT", READ_BATCH);
     for (const entry of batch) {
       const c = toChange(entry);
       if (c) sub.replay(c);

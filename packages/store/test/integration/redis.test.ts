@@ -33,6 +33,7 @@ describe("RedisStore on a private redis-server", () => {
       const keys = (await raw.keys("*")).filter((k) => k.includes("tagged")).sort();
       assert.deepEqual(keys, [
         "{tagged}:changes",
+        "{tagged}:changes:a",
         "{tagged}:index",
         "{tagged}:leases",
         "{tagged}:rev",
@@ -43,6 +44,7 @@ describe("RedisStore on a private redis-server", () => {
       assert.ok(Math.abs(deadline - (Number(sec) * 1000 + 60_000)) < 2000, `deadline ${deadline}`);
       assert.ok((await raw.pttl("{tagged}:v:a.b")) > 58_000);
       assert.equal(await raw.xlen("{tagged}:changes"), 1);
+      assert.equal(await raw.xlen("{tagged}:changes:a"), 1, "and its segment's stream");
     } finally {
       raw.disconnect();
     }
@@ -73,6 +75,40 @@ describe("RedisStore on a private redis-server", () => {
       assert.equal(await client.ping(), "PONG");
     } finally {
       client.disconnect();
+    }
+  });
+
+  it("keeps each key segment's changes in a stream of its own, which a watch of a prefix reads", async () => {
+    const namespace = `t-${randomUUID()}`;
+    const store = await connect({ namespace });
+    const raw = new Redis(redis.url);
+    try {
+      const agents = new Reader(store.watch("agents."));
+      const all = new Reader(store.watch(""));
+      await Promise.all([agents.watch.initialized, all.watch.initialized]);
+      await store.put("tasks.t1", bytes("1"));
+      await store.put("agents.a1", bytes("2"));
+      await store.put("tasks.t2", bytes("3"));
+      await store.delete("agents.a1");
+      assert.deepEqual(
+        (await agents.take(2)).map((c) => `${c.op} ${c.key}`),
+        ["put agents.a1", "delete agents.a1"],
+      );
+      assert.equal((await all.take(4)).length, 4);
+      const ids = async (stream: string) =>
+        (await raw.xrange(stream, "-", "+")).map(([, f]) => f[f.indexOf("k") + 1]);
+      assert.deepEqual(await ids(`{${namespace}}:changes:agents`), ["agents.a1", "agents.a1"]);
+      assert.deepEqual(await ids(`{${namespace}}:changes:tasks`), ["tasks.t1", "tasks.t2"]);
+      assert.equal((await ids(`{${namespace}}:changes`)).length, 4);
+      // A late watch of a prefix replays from its segment's stream.
+      const late = new Reader(store.watch("tasks.", { fromRevision: 1 }));
+      assert.deepEqual(
+        (await late.take(2)).map((c) => c.key),
+        ["tasks.t1", "tasks.t2"],
+      );
+      for (const r of [agents, all, late]) r.watch.stop();
+    } finally {
+      raw.disconnect();
     }
   });
 
