@@ -51,7 +51,8 @@ export interface AgentTuning {
   /**
    * Takes the awards the leader makes to this agent in one turn in one AwardBatch request, and sends
    * the reports of one turn in one request (descriptor `awardBatches`); false: one request per award
-   * and per report. Batches cost the same per message, so a busy agent pays far less per task.
+   * and per report. A message costs about the same whether it carries one task or many, so a busy
+   * agent pays far less per task.
    * @default true
    */
   batches?: boolean;
