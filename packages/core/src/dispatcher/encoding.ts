@@ -1,5 +1,5 @@
 import { encodePayload, type PayloadInit, type Task } from "@swarmlink/protocol";
-import { concat, lengthDelimited, repeated, varintField } from "../tasks/splice.js";
+import { lengthDelimited, repeated, varintField } from "../tasks/splice.js";
 
 /**
  * Encoded Tasks, by the Task object they encode. A task's spec never changes while the dispatcher
@@ -37,7 +37,7 @@ const AWARD_BATCH_AWARDS_FIELD = 1;
 export function encodeAward(award: Omit<PayloadInit<"swarmlink.v1.Award">, "task">, task: Task): Uint8Array {
   const rest = encodePayload("swarmlink.v1.Award", award);
   const attempt = varintField(TASK_ATTEMPT_FIELD, award.attempt ?? 0);
-  return concat([lengthDelimited(AWARD_TASK_FIELD, [encodedTask(task), attempt]), rest]);
+  return lengthDelimited(AWARD_TASK_FIELD, [encodedTask(task), attempt], rest);
 }
 
 /** An encoded `swarmlink.v1.AwardBatch` of encoded Awards. */

@@ -9,7 +9,7 @@ import {
   type TaskInfo,
   TaskState,
 } from "@swarmlink/protocol";
-import { concat, lengthDelimited } from "../tasks/splice.js";
+import { lengthDelimited } from "../tasks/splice.js";
 import { encodedTask } from "./encoding.js";
 
 /** The `swarmlink.v1.Error` fields a record carries. */
@@ -70,7 +70,7 @@ export function encodeRecord(r: TaskRecord): Uint8Array {
     ...r,
     task: undefined,
   } as PayloadInit<"swarmlink.v1.TaskInfo">);
-  return concat([lengthDelimited(TASK_INFO_TASK_FIELD, [encodedTask(r.task)]), rest]);
+  return lengthDelimited(TASK_INFO_TASK_FIELD, [encodedTask(r.task)], rest);
 }
 
 /**
