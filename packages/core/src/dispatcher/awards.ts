@@ -6,6 +6,7 @@ import {
   TaskState,
   toSwarmError,
 } from "@swarmlink/protocol";
+import { ENVELOPE_ALLOWANCE_BYTES } from "../tasks/batches.js";
 import { lengthDelimitedSize } from "../tasks/splice.js";
 import { encodedEnvelopeBytes, readReply } from "../tasks/wire.js";
 import type { TermContext } from "./context.js";
@@ -31,8 +32,6 @@ interface Waiting {
 
 /** Most awards in one AwardBatch; more for one agent in one turn go in several. */
 export const MAX_AWARDS_PER_BATCH = 256;
-/** Room left in a batch's payload budget for the Envelope around it (ids, type, source, time). */
-const ENVELOPE_ALLOWANCE_BYTES = 1024;
 
 /**
  * Sends awards and reads their answers, for one term. An agent whose descriptor asks for batches

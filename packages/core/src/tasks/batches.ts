@@ -93,8 +93,8 @@ export interface ReportBatcherOptions {
 
 /** TaskResultBatch.results (schemas/swarmlink/v1/task.proto). */
 const RESULTS_FIELD = 1;
-/** Room left in a batch's payload budget for the Envelope around it. */
-const ENVELOPE_ALLOWANCE_BYTES = 1024;
+/** Room a batch leaves in the Bus's largest payload for the Envelope around it (ids, type, source, time). */
+export const ENVELOPE_ALLOWANCE_BYTES = 1024;
 
 /**
  * An agent's status reports, sent together: the reports made in one turn of the event loop go to
