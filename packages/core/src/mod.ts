@@ -271,6 +271,7 @@ export {
   MAX_TASK_IDEMPOTENCY_KEY_BYTES,
   ReportBatcher,
   readReply,
+  reportAlone,
   swarmErrorOf,
   TASKS_STREAM,
   TaskClient,

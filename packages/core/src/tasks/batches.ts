@@ -168,15 +168,27 @@ export class ReportBatcher {
     });
   }
 
-  /** One report on its task's `taskStatus` subject, answered with the task's TaskInfo. */
   async #single(p: Pending): Promise<void> {
-    const { bus, source, clock, timeoutMs } = this.#o;
     try {
-      const data = encodedEnvelopeBytes("swarmlink.v1.TaskResult", p.result, source, clock);
-      const reply = await bus.request(subjects.taskStatus(p.taskId), data, { timeout: timeoutMs });
-      p.resolve(readReply(reply.data, "swarmlink.v1.TaskInfo"));
+      p.resolve(await reportAlone(this.#o, p.taskId, p.result));
     } catch (err) {
       p.reject(err);
     }
   }
+}
+
+/**
+ * One report on its task's `taskStatus` subject, as an agent without batches sends it: resolves
+ * with the leader's TaskInfo, or throws the Bus's or the leader's error. `result` is a TaskResult,
+ * encoded or not.
+ */
+export async function reportAlone(
+  o: ReportBatcherOptions,
+  taskId: string,
+  result: Uint8Array | ResultInit,
+): Promise<TaskInfo> {
+  const bytes = result instanceof Uint8Array ? result : encodePayload("swarmlink.v1.TaskResult", result);
+  const data = encodedEnvelopeBytes("swarmlink.v1.TaskResult", bytes, o.source, o.clock);
+  const reply = await o.bus.request(subjects.taskStatus(taskId), data, { timeout: o.timeoutMs });
+  return readReply(reply.data, "swarmlink.v1.TaskInfo");
 }

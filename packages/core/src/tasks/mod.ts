@@ -6,7 +6,7 @@
  */
 
 export type { ReportBatcherOptions, ResultInit } from "./batches.js";
-export { answerAwardBatch, MAX_REPORTS_PER_BATCH, ReportBatcher } from "./batches.js";
+export { answerAwardBatch, MAX_REPORTS_PER_BATCH, ReportBatcher, reportAlone } from "./batches.js";
 export type {
   SubmitResult,
   TaskCallOptions,

@@ -1,14 +1,5 @@
-import { type ReportBatcher, readReply } from "@swarmlink/core";
-import {
-  type Clock,
-  encodeEnvelope,
-  isSwarmError,
-  type PayloadInit,
-  subjects,
-  type TaskInfo,
-  TaskState,
-  wrap,
-} from "@swarmlink/protocol";
+import { type ReportBatcher, reportAlone } from "@swarmlink/core";
+import { type Clock, isSwarmError, type PayloadInit, type TaskInfo, TaskState } from "@swarmlink/protocol";
 import type { Bus } from "@swarmlink/transport";
 
 export type ResultInit = PayloadInit<"swarmlink.v1.TaskResult">;
@@ -24,21 +15,17 @@ export interface ReportDeps {
   reports?: ReportBatcher | undefined;
 }
 
-/** The TaskResult as an Envelope from the agent. */
-export function resultBytes(d: ReportDeps, r: ResultInit): Uint8Array {
-  return encodeEnvelope(wrap("swarmlink.v1.TaskResult", r, { source: d.agentId }, { clock: d.clock }));
-}
-
 /**
  * Sends one report; resolves with the leader's TaskInfo (the ack; without the task's spec when it
  * went in a batch). Throws the Bus's or the leader's error.
  */
 export async function reportOnce(d: ReportDeps, r: ResultInit): Promise<TaskInfo> {
   if (d.reports) return d.reports.report(r);
-  const msg = await d.bus.request(subjects.taskStatus(r.taskId ?? ""), resultBytes(d, r), {
-    timeout: d.timeoutMs,
-  });
-  return readReply(msg.data, "swarmlink.v1.TaskInfo");
+  return reportAlone(
+    { bus: d.bus, source: d.agentId, clock: d.clock, timeoutMs: d.timeoutMs },
+    r.taskId ?? "",
+    r,
+  );
 }
 
 /**
