@@ -142,6 +142,31 @@ for (const batches of [true, false])
         assert.ok(coord.reportBatches < coord.reports.length, "several reports went in one request");
       });
 
+      it("refuses the awards of a batch older than a token it has seen with E_FENCED, and runs none of them", async () => {
+        const agent = await swarm.agent({ id: "amr-w", credits: 3 });
+        let runs = 0;
+        agent.onTask("t", () => {
+          runs++;
+          return new Promise(() => {});
+        });
+        await coord.awardBatch("amr-w", [{ taskId: T1, attempt: 1, token: 7 }]);
+        const stale = await coord.awardBatch("amr-w", [
+          { taskId: T2, attempt: 1, token: 6 },
+          { taskId: T3, attempt: 1, token: 6 },
+        ]);
+        const { results } = unwrapAs(stale.env, "swarmlink.v1.TaskResultBatch");
+        assert.deepEqual(
+          results.map((x) => [x.taskId, x.state, x.error?.code ?? ""]),
+          [
+            [T2, TaskState.TASK_STATE_REJECTED, "E_FENCED"],
+            [T3, TaskState.TASK_STATE_REJECTED, "E_FENCED"],
+          ],
+        );
+        await sleep(20);
+        assert.equal(runs, 1, "only the current term's award runs");
+        assert.equal(agent.refusedAwards.get("E_FENCED"), 2);
+      });
+
       it("answers a malformed AwardBatch with an Error Envelope, counts it, and keeps serving", async () => {
         const agent = await swarm.agent({ id: "amr-w" });
         agent.onTask("t", () => new Promise(() => {}));
