@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from "./clock.js";
 import { checkEnvelope, LastChecked, validateEnvelope } from "./envelope-check.js";
+import { writeEnvelope } from "./envelope-writer.js";
 import { SwarmError } from "./errors.js";
 import { swarmlink } from "./gen/swarmlink.js";
 import { DEFAULT_MAX_ENVELOPE_BYTES } from "./limits.js";
@@ -135,7 +136,7 @@ export function encodeEnvelope(env: Envelope, options: EnvelopeCodecOptions = {}
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ENVELOPE_BYTES;
   // Cheap early refusal: the payload alone is over the limit.
   if (env.payload.length > maxBytes) throw tooLarge(env.payload.length, maxBytes);
-  const bytes = swarmlink.v1.Envelope.encode(env).finish();
+  const bytes = writeEnvelope(env);
   if (bytes.length > maxBytes) throw tooLarge(bytes.length, maxBytes);
   return bytes;
 }

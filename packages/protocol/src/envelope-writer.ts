@@ -1,0 +1,179 @@
+import type { Envelope } from "./envelope.js";
+
+/**
+ * The Envelope's wire encoding, written by hand: every message on the Bus is one, so its encoding
+ * is on every hop's path. The bytes are exactly protobufjs's for the same checked Envelope (proto3:
+ * fields in number order, empty strings and zeros left out; `envelope-writer.test.ts` compares the
+ * two), computed in one sizing pass and written into one buffer, with the type and source fields,
+ * which repeat from message to message, kept already encoded.
+ *
+ * Only for an Envelope that passed `checkEnvelope`: well-formed strings, a positive safe-integer
+ * time, ttl and priority within uint32.
+ * @internal
+ */
+export function writeEnvelope(env: Envelope): Uint8Array {
+  const type = TYPES.field(env.type);
+  const source = SOURCES.field(env.source);
+  const idLen = utf8Length(env.id);
+  const corrLen = utf8Length(env.correlationId);
+  const replyLen = utf8Length(env.replyTo);
+  const tpLen = utf8Length(env.traceparent);
+  const ctLen = utf8Length(env.contentType);
+  const tsLen = utf8Length(env.tracestate);
+  const payloadLen = env.payload.length;
+  const size =
+    stringFieldSize(idLen) +
+    type.length +
+    source.length +
+    (env.timeMs !== 0 ? 1 + varintSize(env.timeMs) : 0) +
+    (payloadLen !== 0 ? 1 + varintSize(payloadLen) + payloadLen : 0) +
+    stringFieldSize(corrLen) +
+    stringFieldSize(replyLen) +
+    stringFieldSize(tpLen) +
+    (env.ttlMs !== 0 ? 1 + varintSize(env.ttlMs) : 0) +
+    (env.priority !== 0 ? 1 + varintSize(env.priority) : 0) +
+    stringFieldSize(ctLen) +
+    stringFieldSize(tsLen);
+  const buf = Buffer.allocUnsafe(size);
+  let p = writeString(buf, 0, 10, env.id, idLen);
+  p = copySmall(buf, p, type);
+  p = copySmall(buf, p, source);
+  if (env.timeMs !== 0) {
+    buf[p++] = 32;
+    p = writeVarint(buf, p, env.timeMs);
+  }
+  if (payloadLen !== 0) {
+    buf[p++] = 42;
+    p = writeVarint(buf, p, payloadLen);
+    buf.set(env.payload, p);
+    p += payloadLen;
+  }
+  p = writeString(buf, p, 50, env.correlationId, corrLen);
+  p = writeString(buf, p, 58, env.replyTo, replyLen);
+  p = writeString(buf, p, 66, env.traceparent, tpLen);
+  if (env.ttlMs !== 0) {
+    buf[p++] = 72;
+    p = writeVarint(buf, p, env.ttlMs);
+  }
+  if (env.priority !== 0) {
+    buf[p++] = 80;
+    p = writeVarint(buf, p, env.priority);
+  }
+  p = writeString(buf, p, 90, env.contentType, ctLen);
+  writeString(buf, p, 98, env.tracestate, tsLen);
+  return buf;
+}
+
+/** Copies a short field: for a few dozen bytes a loop costs less than `TypedArray.set`. */
+function copySmall(buf: Buffer, p: number, field: Buffer): number {
+  if (field.length > 64) {
+    buf.set(field, p);
+    return p + field.length;
+  }
+  for (let i = 0; i < field.length; i++) buf[p++] = field[i]!;
+  return p;
+}
+
+/** Most distinct values a {@link FieldCache} keeps before it starts over. */
+const CACHE_LIMIT = 1024;
+
+/**
+ * One string field's encoding (tag, length, UTF-8) by value. Types are a few dozen names and a
+ * process sends as a handful of sources (a gateway as many as it has devices), so a bounded map
+ * that starts over when full keeps the common ones without growing with hostile input.
+ */
+class FieldCache {
+  #tag: number;
+  #fields = new Map<string, Buffer>();
+
+  constructor(tag: number) {
+    this.#tag = tag;
+  }
+
+  field(value: string): Buffer {
+    let f = this.#fields.get(value);
+    if (f === undefined) {
+      const len = utf8Length(value);
+      f = Buffer.allocUnsafeSlow(stringFieldSize(len));
+      writeString(f, 0, this.#tag, value, len);
+      if (this.#fields.size >= CACHE_LIMIT) this.#fields.clear();
+      this.#fields.set(value, f);
+    }
+    return f;
+  }
+}
+
+const TYPES = new FieldCache(18);
+const SOURCES = new FieldCache(26);
+
+/** Beyond this length a string's UTF-8 is sized and written natively (a JS loop wins below it). */
+const NATIVE_FROM = 64;
+
+/** Bytes of a string field of `len` bytes of UTF-8: nothing when empty (proto3 leaves it out). */
+function stringFieldSize(len: number): number {
+  return len === 0 ? 0 : 1 + varintSize(len) + len;
+}
+
+function writeString(buf: Buffer, p: number, tag: number, s: string, len: number): number {
+  if (len === 0) return p;
+  buf[p++] = tag;
+  p = writeVarint(buf, p, len);
+  if (s.length >= NATIVE_FROM) return p + buf.write(s, p, "utf8");
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      buf[p++] = c;
+    } else if (c < 0x800) {
+      buf[p++] = 0xc0 | (c >> 6);
+      buf[p++] = 0x80 | (c & 0x3f);
+    } else if ((c & 0xfc00) === 0xd800 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      c = 0x10000 + ((c & 0x3ff) << 10) + (s.charCodeAt(++i) & 0x3ff);
+      buf[p++] = 0xf0 | (c >> 18);
+      buf[p++] = 0x80 | ((c >> 12) & 0x3f);
+      buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+      buf[p++] = 0x80 | (c & 0x3f);
+    } else {
+      buf[p++] = 0xe0 | (c >> 12);
+      buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+      buf[p++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return p;
+}
+
+/** UTF-8 length of a well-formed string. */
+function utf8Length(s: string): number {
+  const n = s.length;
+  if (n >= NATIVE_FROM) return Buffer.byteLength(s, "utf8");
+  let len = n;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) len += 1;
+    else if ((c & 0xfc00) === 0xd800 && i + 1 < n && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      len += 2; // four bytes for the two units
+      i++;
+    } else len += 2;
+  }
+  return len;
+}
+
+/** Bytes of the varint of a non-negative safe integer. */
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    size++;
+  }
+  return size;
+}
+
+/** Writes a non-negative safe integer as a varint (division, not shifts: it may exceed 2^31). */
+function writeVarint(buf: Buffer, p: number, n: number): number {
+  while (n >= 0x80) {
+    buf[p++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  buf[p++] = n;
+  return p;
+}
