@@ -18,7 +18,7 @@ import { encodeRecord, newRecord } from "../src/dispatcher/record.js";
 import { FENCED_HEADER_BYTES } from "../src/election/fenced-record.js";
 import { buildTask, envelopeBytes } from "../src/tasks/mod.js";
 import { batchBytes, FLOOR, type FloorSizes, floorBytes, idsOf } from "./floor-wire.js";
-import { processCpuMs } from "./proc-cpu.js";
+import { type CpuPerTask, cpuReader } from "./proc-cpu.js";
 
 export interface FloorOptions {
   natsUrl: string;
@@ -36,8 +36,7 @@ export interface FloorOptions {
 
 export interface FloorResult {
   tasksPerSecond: number;
-  /** CPU per task, in µs, of each process. */
-  cpuUsPerTask: { coordinator: number; clients: number; natsServer: number; redisServer: number };
+  cpuUsPerTask: CpuPerTask;
 }
 
 export async function dispatchFloor(o: FloorOptions): Promise<FloorResult> {
@@ -126,12 +125,6 @@ async function startCoordinator(o: FloorOptions) {
     child.once("exit", (code) => reject(new Error(`floor coordinator exited (${code}) before it was ready`)));
   });
   return child;
-}
-
-/** Returns a function giving each pid's CPU time in ms since this call (NaN where /proc cannot tell). */
-function cpuReader(pids: number[]): () => number[] {
-  const start = pids.map(processCpuMs);
-  return () => pids.map((p, i) => processCpuMs(p) - start[i]!);
 }
 
 /** The sizes of a `queue` task's messages as the dispatcher encodes them (ids at their real length). */

@@ -140,6 +140,8 @@ async function profileSplit(): Promise<void> {
     const r = await splitDispatchCase({
       natsUrl: nats.url,
       redisUrl: redis.url,
+      natsPid: nats.pid,
+      redisPid: redis.pid,
       tasks,
       ...FLEET,
     });

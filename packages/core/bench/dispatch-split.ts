@@ -20,12 +20,15 @@ import {
   submitWindowed,
   until,
 } from "./dispatch-case.js";
-import { processCpuMs } from "./proc-cpu.js";
+import { type CpuPerTask, cpuReader } from "./proc-cpu.js";
 
 /** The one-process case's options, with the servers' URLs instead of a Bus and a Store. */
 export type SplitCaseOptions = Omit<DispatchCaseOptions, "bus" | "store" | "around"> & {
   natsUrl: string;
   redisUrl: string;
+  /** The pids of the nats-server and redis-server, for their CPU per task. */
+  natsPid: number;
+  redisPid: number;
 };
 
 export interface SplitCaseResult {
@@ -34,8 +37,8 @@ export interface SplitCaseResult {
   tasksPerSecond: number;
   /** CPU time of this process (submitters and workers) as a share of the wall time. */
   cpuShare: number;
-  /** CPU time of the SwarmNode process per task, in µs (from /proc: Linux only; NaN elsewhere). */
-  nodeCpuUsPerTask: number;
+  /** CPU per task of each process (from /proc: Linux only; NaN elsewhere); the coordinator is the SwarmNode. */
+  cpuUsPerTask: CpuPerTask;
   /** Submit called → the agent starts the task, at LATENCY_RATE tasks/s. */
   latencyP50Ms: number;
   latencyP99Ms: number;
@@ -56,7 +59,7 @@ export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseR
     await until(() => reported() >= o.warmup, o.drainTimeoutMs, "the warm-up tasks to be reported");
     o.progress?.(`measuring: up to ${o.tasks} tasks or ${o.submitBudgetMs / 1000} s of submitting`);
     const before = reported();
-    const nodeCpu0 = processCpuMs(node.proc.pid);
+    const cpu = cpuReader([node.proc.pid!, o.natsPid, o.redisPid]);
     const profiling = process.env.SWARM_NODE_CPU_PROFILE !== undefined;
     if (profiling) node.proc.kill("SIGUSR2"); // dispatch-profile.ts: the measurement starts
     const t0 = performance.now();
@@ -68,7 +71,13 @@ export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseR
       `${submitted} tasks to be reported (${reported() - before} so far)`,
     );
     const measured = figures(workers, o.warmup, submitted, t0, cpu0);
-    const nodeCpuUsPerTask = ((processCpuMs(node.proc.pid) - nodeCpu0) * 1000) / submitted;
+    const [coordinator, natsServer, redisServer] = cpu().map((ms) => (ms * 1000) / submitted);
+    const cpuUsPerTask: CpuPerTask = {
+      coordinator: coordinator!,
+      clients: (measured.cpuShare * measured.elapsedMs * 1000) / submitted,
+      natsServer: natsServer!,
+      redisServer: redisServer!,
+    };
     if (profiling) {
       node.proc.kill("SIGUSR2");
       await node.waitFor((e) => e.event === "profiled");
@@ -76,7 +85,7 @@ export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseR
     o.progress?.(`latency: ${LATENCY_TASKS} tasks at ${LATENCY_RATE} tasks/s`);
     await submitPaced(client, LATENCY_TASKS, LATENCY_RATE, timing);
     await until(() => timing.startedAll(), o.drainTimeoutMs, "the paced tasks to start");
-    return { ...measured, nodeCpuUsPerTask, ...timing.percentiles() };
+    return { ...measured, cpuUsPerTask, ...timing.percentiles() };
   } finally {
     for (const w of workers) w.close();
     await bus.close();

@@ -15,17 +15,21 @@
  *   against the floor (dispatch-floor.ts): the same messages and Store writes made by plain nats.js
  *   and ioredis clients laid out the same way — what this machine allows for the traffic pattern.
  *   This is how a swarm runs; the one-process cases put the coordinator, every agent and every
- *   submitter on one core.
+ *   submitter on one core. Its rows also give each process's CPU per task (/proc) beside the
+ *   floor's, and the CPU a task may cost, all processes together, for the issue's 10,000 tasks/s on
+ *   this machine's cores: where a miss comes from, and whether the machine could carry the target.
  */
+import { availableParallelism } from "node:os";
 import { type ServerHandle, startNats, startRedis } from "@swarmlink/harness";
 import { MemoryStore, NatsKvStore, RedisStore, type Store } from "@swarmlink/store";
 import { type Bus, MemoryBus, NatsBus } from "@swarmlink/transport";
 import { lowerIsBetter, type Row } from "./auction-lib.js";
 import { type DispatchCaseOptions, type DispatchCaseResult, dispatchCase } from "./dispatch-case.js";
-import { dispatchFloor, floorSizes } from "./dispatch-floor.js";
+import { dispatchFloor, type FloorResult, floorSizes } from "./dispatch-floor.js";
 import { memoryDispatchFloor } from "./dispatch-floor-memory.js";
 import { rawWorkQueue } from "./dispatch-raw.js";
 import { splitDispatchCase } from "./dispatch-split.js";
+import { describeCpu, machineCpu } from "./proc-cpu.js";
 
 const SUITE = "dispatch";
 const WINDOW = 256;
@@ -41,6 +45,8 @@ type CaseLimits = Pick<DispatchCaseOptions, "tasks" | "submitBudgetMs" | "drainT
 const MEMORY: CaseLimits = { tasks: 40_000, submitBudgetMs: 10_000, drainTimeoutMs: 30_000, warmup: 2000 };
 /** The workers and the submitters of every case. */
 const FLEET = { workers: WORKERS, creditsPerWorker: CREDITS, window: WINDOW };
+/** The issue's target for queue dispatch on NATS (#4): what the CPU budget row divides the cores by. */
+const TARGET_TASKS_PER_SECOND = 10_000;
 const NATS: CaseLimits = { tasks: 20_000, submitBudgetMs: 10_000, drainTimeoutMs: 30_000, warmup: 1000 };
 
 export async function run(progress: (m: string) => void = () => {}): Promise<Row[]> {
@@ -86,15 +92,18 @@ async function splitCase(progress: (m: string) => void): Promise<Row[]> {
       ...NATS,
       natsUrl: nats.url,
       redisUrl: redis.url,
+      natsPid: nats.pid,
+      redisPid: redis.pid,
       ...FLEET,
       progress,
     });
     progress(
-      `${r.tasks} tasks in ${(r.elapsedMs / 1000).toFixed(2)} s: ${Math.round(r.tasksPerSecond)} tasks/s, ` +
-        `SwarmNode process CPU ${Math.round(r.nodeCpuUsPerTask)} µs per task, ` +
-        `submitters' and workers' process CPU ${Math.round(r.cpuShare * 100)}% of one core`,
+      `${r.tasks} tasks in ${(r.elapsedMs / 1000).toFixed(2)} s: ${Math.round(r.tasksPerSecond)} tasks/s; ` +
+        `${describeCpu(r.cpuUsPerTask)} (coordinator: the SwarmNode)`,
     );
     const name = "NATS + Redis, node in its own process";
+    const machine = machineCpu(r.cpuUsPerTask);
+    const cores = availableParallelism();
     return [
       {
         suite: SUITE,
@@ -109,15 +118,48 @@ async function splitCase(progress: (m: string) => void): Promise<Row[]> {
         case: `${name}: queue tasks/s (vs the floor: its messages and writes from plain nats.js + ioredis)`,
         value: r.tasksPerSecond,
         unit: "tasks/s",
-        baseline: floor,
-        ratio: r.tasksPerSecond / floor,
+        baseline: floor.tasksPerSecond,
+        ratio: r.tasksPerSecond / floor.tasksPerSecond,
       },
       {
         suite: SUITE,
         case: "the floor with award and report batches per agent (plain nats.js + ioredis)",
-        value: floorBatched,
+        value: floorBatched.tasksPerSecond,
         unit: "tasks/s",
       },
+      lowerIsBetter(
+        SUITE,
+        "the floor with batches: machine CPU per task, all four processes",
+        machineCpu(floorBatched.cpuUsPerTask),
+        "µs",
+      ),
+      lowerIsBetter(
+        SUITE,
+        `machine CPU a task may cost for ${TARGET_TASKS_PER_SECOND.toLocaleString("en-US")} tasks/s on ${cores} cores`,
+        (cores * 1e6) / TARGET_TASKS_PER_SECOND,
+        "µs",
+      ),
+      lowerIsBetter(
+        SUITE,
+        `${name}: machine CPU per task, all four processes (vs the floor's)`,
+        machine,
+        "µs",
+        machineCpu(floor.cpuUsPerTask),
+      ),
+      lowerIsBetter(
+        SUITE,
+        `${name}: SwarmNode CPU per task (vs the floor's coordinator)`,
+        r.cpuUsPerTask.coordinator,
+        "µs",
+        floor.cpuUsPerTask.coordinator,
+      ),
+      lowerIsBetter(
+        SUITE,
+        `${name}: the other three processes' CPU per task (vs the floor's)`,
+        machine - r.cpuUsPerTask.coordinator,
+        "µs",
+        machineCpu(floor.cpuUsPerTask) - floor.cpuUsPerTask.coordinator,
+      ),
       lowerIsBetter(SUITE, `${name}: submit → agent starts at 500 tasks/s, p50`, r.latencyP50Ms, "ms"),
       lowerIsBetter(SUITE, `${name}: submit → agent starts at 500 tasks/s, p99`, r.latencyP99Ms, "ms"),
     ];
@@ -203,7 +245,7 @@ async function floorCase(
   redis: ServerHandle,
   batched: boolean,
   progress: (m: string) => void,
-): Promise<number> {
+): Promise<FloorResult> {
   const kind = batched ? "award and report batches" : "one request per award and report";
   progress(`NATS + Redis, split: the floor (plain clients, ${kind}), ${FLOOR_TASKS} tasks`);
   const r = await dispatchFloor({
@@ -217,13 +259,8 @@ async function floorCase(
     sizes: floorSizes(),
     batched,
   });
-  const c = r.cpuUsPerTask;
-  progress(
-    `floor: ${Math.round(r.tasksPerSecond)} tasks/s; CPU per task: coordinator ${Math.round(c.coordinator)} µs, ` +
-      `clients ${Math.round(c.clients)} µs, nats-server ${Math.round(c.natsServer)} µs, ` +
-      `redis-server ${Math.round(c.redisServer)} µs`,
-  );
-  return r.tasksPerSecond;
+  progress(`floor: ${Math.round(r.tasksPerSecond)} tasks/s; ${describeCpu(r.cpuUsPerTask)}`);
+  return r;
 }
 
 /** The raw work queue's msg/s on the server at `url`, the same traffic as the cases' submissions. */
