@@ -9,8 +9,8 @@ import { award, reject } from "./lifecycle.js";
 import { DEFAULT_INTAKE_MAX_IN_FLIGHT, INTAKE_CONSUMER } from "./options.js";
 import { newRecord, type TaskRecord } from "./record.js";
 
-/** Submissions buffered ahead of the intake loop (the consumer refills at 75%). */
-const INTAKE_BUFFER = 32;
+/** Submissions pulled at once, buffered ahead of the intake loop (the consumer refills at 75%). */
+const INTAKE_BUFFER = 128;
 /** Wait before consuming again after the stream failed, in ms; and before a submission whose record could not be written is redelivered. */
 const INTAKE_RETRY_MS = 1000;
 

@@ -22,8 +22,14 @@ export const DEFAULT_RECENT_LIMIT = 1000;
 export const DEFAULT_ALLOCATION_SWEEP_INTERVAL_MS = 1000;
 /** Default ack wait of the intake consumer, in ms: a submission taken by a leader that died reaches the next one after this. */
 export const DEFAULT_INTAKE_ACK_WAIT_MS = 5000;
-/** Default submissions the intake consumer holds unacknowledged at once (max ack pending). */
-export const DEFAULT_INTAKE_MAX_IN_FLIGHT = 64;
+/**
+ * Default submissions the intake consumer holds unacknowledged at once (max ack pending). The
+ * submissions taken in one turn are stored in one Store run and awarded in one batch per agent, so
+ * this bounds how large a busy dispatcher's batches grow: in the split dispatch bench (20 agents)
+ * award and report batches held about 2 tasks at 64 and about 6 at 256, and the nats-server's CPU
+ * per task fell from 55–61 to 39–46 µs.
+ */
+export const DEFAULT_INTAKE_MAX_IN_FLIGHT = 256;
 /** Default requests (status, cancel, get, list) handled at once; past it they are refused with E_OVERFLOW. */
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 4096;
 /** Default of `batchAuctions`: auction tasks waiting together are auctioned together. */
