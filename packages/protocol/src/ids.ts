@@ -1,5 +1,4 @@
 import { SwarmError } from "./errors.js";
-import { KnownStrings } from "./known.js";
 import { MAX_ID_BYTES } from "./limits.js";
 
 /**
@@ -11,13 +10,9 @@ import { MAX_ID_BYTES } from "./limits.js";
 const FORBIDDEN = /[.*>/+#\s\p{Cc}\p{Cf}]/u;
 const encoder = new TextEncoder();
 
-/** Ids found valid lately: most are checked many times (every subject built from them). */
-const known = new KnownStrings(4096);
-
 /** Why `id` is not a valid id, or undefined when it is. */
 function idProblem(id: unknown): string | undefined {
   if (typeof id !== "string") return "must be a string";
-  if (known.has(id)) return undefined;
   if (id.length === 0) return "must not be empty";
   // A UTF-16 unit takes one to three bytes of UTF-8: encode only when the length cannot tell.
   if (
@@ -29,7 +24,6 @@ function idProblem(id: unknown): string | undefined {
   const bad = FORBIDDEN.exec(id);
   if (bad) return `must not contain ${JSON.stringify(bad[0])}`;
   if (!id.isWellFormed()) return "must be well-formed Unicode";
-  known.add(id);
   return undefined;
 }
 

@@ -22,7 +22,6 @@ export type { ErrorCode, ErrorContext } from "./errors.js";
 export { abortError, ERROR_CODES, isSwarmError, SwarmError, toSwarmError } from "./errors.js";
 export { swarmlink } from "./gen/swarmlink.js";
 export { isValidId, validateId } from "./ids.js";
-export { KnownStrings } from "./known.js";
 export {
   DEFAULT_MAX_ENVELOPE_BYTES,
   DEFAULT_MAX_PAYLOAD_BYTES,

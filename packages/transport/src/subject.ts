@@ -1,4 +1,4 @@
-import { KnownStrings, SwarmError } from "@swarmlink/protocol";
+import { SwarmError } from "@swarmlink/protocol";
 
 /** NATS's own limit on a subject is generous; a bound keeps one bad subject from costing much. */
 export const MAX_SUBJECT_LENGTH = 1024;
@@ -7,8 +7,34 @@ const DOT = 0x2e;
 const STAR = 0x2a;
 const GT = 0x3e;
 
-/** Subjects already found valid, per mode (wildcards refused, allowed). */
-const known = [new KnownStrings(4096), new KnownStrings(4096)];
+/**
+ * Subjects already found valid, per mode, in two generations: a hit in the older one moves the
+ * subject to the newer, and a full newer generation becomes the older, so subjects published again
+ * and again (heartbeats, telemetry) stay known while the many used once (a task's status, a
+ * request's inbox) pass through without clearing them out.
+ */
+class KnownSubjects {
+  #recent = new Set<string>();
+  #older = new Set<string>();
+
+  has(subject: string): boolean {
+    if (this.#recent.has(subject)) return true;
+    if (!this.#older.has(subject)) return false;
+    this.add(subject);
+    return true;
+  }
+
+  add(subject: string): void {
+    if (this.#recent.size >= MAX_KNOWN) {
+      this.#older = this.#recent;
+      this.#recent = new Set();
+    }
+    this.#recent.add(subject);
+  }
+}
+
+const MAX_KNOWN = 4096;
+const known = [new KnownSubjects(), new KnownSubjects()];
 /** Tokens of letters, digits, `_`, `-`, `$` and `:`: most subjects, checked by one regex. */
 const PLAIN = /^[\w$:-]+(?:\.[\w$:-]+)*$/;
 
