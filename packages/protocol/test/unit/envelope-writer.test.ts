@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { createEnvelope, type Envelope, encodeEnvelope, swarmlink } from "../../src/mod.js";
+import { loadSchema } from "../schema.js";
 
 const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
@@ -41,7 +42,28 @@ function protobufjsBytes(env: Envelope): Buffer {
   return Buffer.from(swarmlink.v1.Envelope.encode(env).finish());
 }
 
+/** The fields the hand-written encoder writes, by number: a field added to the schema must be added there. */
+const WRITTEN = {
+  1: "id",
+  2: "type",
+  3: "source",
+  4: "timeMs",
+  5: "payload",
+  6: "correlationId",
+  7: "replyTo",
+  8: "traceparent",
+  9: "ttlMs",
+  10: "priority",
+  11: "contentType",
+  12: "tracestate",
+};
+
 describe("envelope writer", () => {
+  it("writes every field the schema's Envelope has", () => {
+    const fields = loadSchema().lookupType("Envelope").fieldsArray;
+    assert.deepEqual(Object.fromEntries(fields.map((f) => [f.id, f.name])), WRITTEN);
+  });
+
   it("writes the very bytes protobufjs writes, for any valid envelope", () => {
     fc.assert(
       fc.property(envelope, (env) => {
