@@ -56,17 +56,19 @@ export class Intake {
         // Up to the consumer's max in flight at once: each take is a Store round trip or two, and
         // one at a time would cap intake at a few hundred tasks/s on a networked Store. Order does
         // not matter here; allocation orders tasks by urgency.
-        const taking = new Set<Promise<void>>();
+        const taking = new Gate(DEFAULT_INTAKE_MAX_IN_FLIGHT);
         for await (const m of this.#stream) {
           if (signal.aborted) {
             m.nak();
             break;
           }
-          const t: Promise<void> = this.#take(m).finally(() => taking.delete(t));
-          taking.add(t);
-          if (taking.size >= DEFAULT_INTAKE_MAX_IN_FLIGHT) await Promise.race(taking);
+          const full = taking.enter();
+          if (full) await full;
+          void this.#take(m)
+            .catch((err: unknown) => this.#ctx.failed(err, "submission not taken in", { seq: m.seq }))
+            .finally(() => taking.leave());
         }
-        await Promise.all(taking);
+        await taking.drained();
         if (signal.aborted) return;
       } catch (err) {
         if (signal.aborted) return;
@@ -125,6 +127,47 @@ export class Intake {
       };
       const t = o.clock.setTimeout(done, ms);
       signal.addEventListener("abort", done, { once: true });
+    });
+  }
+}
+
+/**
+ * Counts takes in flight and holds the loop while `limit` are: O(1) per take, where racing the set
+ * of takes in flight would attach a reaction to each of them for every submission.
+ */
+class Gate {
+  #limit: number;
+  #inFlight = 0;
+  #wake: (() => void) | undefined;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** Counts a take in; while `limit` are in flight, returns a promise of the moment one leaves. */
+  enter(): Promise<void> | undefined {
+    if (this.#inFlight < this.#limit) {
+      this.#inFlight++;
+      return undefined;
+    }
+    return this.#wait().then(() => this.enter());
+  }
+
+  leave(): void {
+    this.#inFlight--;
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Resolves once no take is in flight. */
+  async drained(): Promise<void> {
+    while (this.#inFlight > 0) await this.#wait();
+  }
+
+  #wait(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
     });
   }
 }
