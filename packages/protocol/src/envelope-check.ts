@@ -108,7 +108,8 @@ export class LastChecked {
 }
 
 const TYPE_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
-const TRACEPARENT_RE = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-[^\s]*)?$/;
+/** A later version's extra fields are printable ASCII, as everything in the header is. */
+const TRACEPARENT_RE = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-[\x21-\x7e]*)?$/;
 
 function isTypeName(value: unknown): boolean {
   // A type this build knows is a qualified name; only a foreign one needs the pattern.
@@ -121,6 +122,7 @@ function isTypeName(value: unknown): boolean {
  * Version ff and all-zero ids are invalid.
  */
 function isTraceparent(value: string): boolean {
+  if (value.length > MAX_SHORT_TEXT_BYTES) return false;
   const m = TRACEPARENT_RE.exec(value);
   if (!m) return false;
   const [, version, traceId, parentId, , rest] = m;

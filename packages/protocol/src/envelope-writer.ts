@@ -8,7 +8,8 @@ import type { Envelope } from "./envelope.js";
  * which repeat from message to message, kept already encoded.
  *
  * Only for an Envelope that passed `checkEnvelope`: well-formed strings, a positive safe-integer
- * time, ttl and priority within uint32.
+ * time, ttl and priority within uint32. (A lone surrogate, which the checks refuse, is written as
+ * U+FFFD, as Buffer writes it, never as bytes that are not UTF-8.)
  * @internal
  */
 export function writeEnvelope(env: Envelope): Uint8Array {
@@ -132,6 +133,12 @@ function writeString(buf: Buffer, p: number, tag: number, s: string, len: number
       buf[p++] = 0x80 | ((c >> 12) & 0x3f);
       buf[p++] = 0x80 | ((c >> 6) & 0x3f);
       buf[p++] = 0x80 | (c & 0x3f);
+    } else if ((c & 0xf800) === 0xd800) {
+      // A lone surrogate (the checks let none through): U+FFFD, as Buffer writes it, so the bytes
+      // stay UTF-8 whatever comes in.
+      buf[p++] = 0xef;
+      buf[p++] = 0xbf;
+      buf[p++] = 0xbd;
     } else {
       buf[p++] = 0xe0 | (c >> 12);
       buf[p++] = 0x80 | ((c >> 6) & 0x3f);
@@ -141,7 +148,7 @@ function writeString(buf: Buffer, p: number, tag: number, s: string, len: number
   return p;
 }
 
-/** UTF-8 length of a well-formed string. */
+/** UTF-8 length of a string, a lone surrogate counting three bytes (U+FFFD, as Buffer writes it). */
 function utf8Length(s: string): number {
   const n = s.length;
   if (n >= NATIVE_FROM) return Buffer.byteLength(s, "utf8");

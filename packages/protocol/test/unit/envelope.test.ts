@@ -141,6 +141,13 @@ describe("envelope codec", () => {
     ],
     ["traceparent", "an all-zero trace id", { traceparent: `00-${"0".repeat(32)}-00f067aa0ba902b7-01` }],
     ["traceparent", "version 00 with extra fields", { traceparent: `${TRACEPARENT}-extra` }],
+    [
+      "traceparent",
+      "a later version with a lone surrogate",
+      { traceparent: `01${TRACEPARENT.slice(2)}-\ud800` },
+    ],
+    ["traceparent", "a later version with non-ASCII", { traceparent: `01${TRACEPARENT.slice(2)}-é` }],
+    ["traceparent", "257 characters", { traceparent: `01${TRACEPARENT.slice(2)}-${"a".repeat(201)}` }],
     ["tracestate", "a newline", { tracestate: "a=\n" }],
     ["ttlMs", "negative", { ttlMs: -1 }],
     ["priority", "above 9", { priority: 10 }],
