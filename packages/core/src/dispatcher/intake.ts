@@ -36,13 +36,23 @@ export class Intake {
     this.#loop ??= this.#run();
   }
 
-  /** Stops consuming; resolves once the submission in hand is settled. */
+  /** Stops consuming; resolves once every submission taken is settled. */
   async stop(): Promise<void> {
     this.#stream?.stop();
     await this.#loop;
   }
 
   async #run(): Promise<void> {
+    // One gate for every pass: the takes of a pass whose stream failed still count in the next.
+    const taking = new Gate(DEFAULT_INTAKE_MAX_IN_FLIGHT);
+    try {
+      await this.#consume(taking);
+    } finally {
+      await taking.drained();
+    }
+  }
+
+  async #consume(taking: Gate): Promise<void> {
     const { o, signal } = this.#ctx;
     while (!signal.aborted) {
       try {
@@ -56,19 +66,18 @@ export class Intake {
         // Up to the consumer's max in flight at once: each take is a Store round trip or two, and
         // one at a time would cap intake at a few hundred tasks/s on a networked Store. Order does
         // not matter here; allocation orders tasks by urgency.
-        const taking = new Gate(DEFAULT_INTAKE_MAX_IN_FLIGHT);
         for await (const m of this.#stream) {
+          const full = taking.enter();
+          if (full) await full;
           if (signal.aborted) {
+            taking.leave();
             m.nak();
             break;
           }
-          const full = taking.enter();
-          if (full) await full;
           void this.#take(m)
             .catch((err: unknown) => this.#ctx.failed(err, "submission not taken in", { seq: m.seq }))
             .finally(() => taking.leave());
         }
-        await taking.drained();
         if (signal.aborted) return;
       } catch (err) {
         if (signal.aborted) return;
