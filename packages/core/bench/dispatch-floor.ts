@@ -18,6 +18,7 @@ import { encodeRecord, newRecord } from "../src/dispatcher/record.js";
 import { FENCED_HEADER_BYTES } from "../src/election/fenced-record.js";
 import { buildTask, envelopeBytes } from "../src/tasks/mod.js";
 import { batchBytes, FLOOR, type FloorSizes, floorBytes, idsOf } from "./floor-wire.js";
+import { type MessagesPerTask, natsTraffic } from "./nats-traffic.js";
 import { type CpuPerTask, cpuReader } from "./proc-cpu.js";
 
 export interface FloorOptions {
@@ -26,6 +27,8 @@ export interface FloorOptions {
   /** The pids of the nats-server and redis-server, for their CPU per task. */
   natsPid: number;
   redisPid: number;
+  /** The nats-server's monitoring URL, for its messages per task. */
+  natsMonitorUrl: string;
   tasks: number;
   window: number;
   agents: number;
@@ -37,6 +40,7 @@ export interface FloorOptions {
 export interface FloorResult {
   tasksPerSecond: number;
   cpuUsPerTask: CpuPerTask;
+  messagesPerTask: MessagesPerTask;
 }
 
 export async function dispatchFloor(o: FloorOptions): Promise<FloorResult> {
@@ -84,6 +88,7 @@ export async function dispatchFloor(o: FloorOptions): Promise<FloorResult> {
   try {
     const js = jetstream(nc);
     const cpu = cpuReader([child.pid!, o.natsPid, o.redisPid]);
+    const traffic = await natsTraffic(o.natsMonitorUrl);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let next = 0;
@@ -98,6 +103,7 @@ export async function dispatchFloor(o: FloorOptions): Promise<FloorResult> {
     const elapsedMs = performance.now() - t0;
     const clients = process.cpuUsage(cpu0);
     const [coordinator, natsServer, redisServer] = cpu().map((ms) => (ms * 1000) / o.tasks);
+    const messagesPerTask = await traffic(o.tasks);
     return {
       tasksPerSecond: (o.tasks / elapsedMs) * 1000,
       cpuUsPerTask: {
@@ -106,6 +112,7 @@ export async function dispatchFloor(o: FloorOptions): Promise<FloorResult> {
         natsServer: natsServer!,
         redisServer: redisServer!,
       },
+      messagesPerTask,
     };
   } finally {
     child.kill("SIGKILL");

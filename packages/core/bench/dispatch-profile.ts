@@ -142,6 +142,7 @@ async function profileSplit(): Promise<void> {
       redisUrl: redis.url,
       natsPid: nats.pid,
       redisPid: redis.pid,
+      natsMonitorUrl: nats.monitorUrl,
       tasks,
       ...FLEET,
     });

@@ -20,6 +20,7 @@ import {
   submitWindowed,
   until,
 } from "./dispatch-case.js";
+import { type MessagesPerTask, natsTraffic } from "./nats-traffic.js";
 import { type CpuPerTask, cpuReader } from "./proc-cpu.js";
 
 /** The one-process case's options, with the servers' URLs instead of a Bus and a Store. */
@@ -29,6 +30,8 @@ export type SplitCaseOptions = Omit<DispatchCaseOptions, "bus" | "store" | "arou
   /** The pids of the nats-server and redis-server, for their CPU per task. */
   natsPid: number;
   redisPid: number;
+  /** The nats-server's monitoring URL, for its messages per task. */
+  natsMonitorUrl: string;
 };
 
 export interface SplitCaseResult {
@@ -39,6 +42,7 @@ export interface SplitCaseResult {
   cpuShare: number;
   /** CPU per task of each process (from /proc: Linux only; NaN elsewhere); the coordinator is the SwarmNode. */
   cpuUsPerTask: CpuPerTask;
+  messagesPerTask: MessagesPerTask;
   /** Submit called → the agent starts the task, at LATENCY_RATE tasks/s. */
   latencyP50Ms: number;
   latencyP99Ms: number;
@@ -60,6 +64,7 @@ export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseR
     o.progress?.(`measuring: up to ${o.tasks} tasks or ${o.submitBudgetMs / 1000} s of submitting`);
     const before = reported();
     const cpu = cpuReader([node.proc.pid!, o.natsPid, o.redisPid]);
+    const traffic = await natsTraffic(o.natsMonitorUrl);
     const profiling = process.env.SWARM_NODE_CPU_PROFILE !== undefined;
     if (profiling) node.proc.kill("SIGUSR2"); // dispatch-profile.ts: the measurement starts
     const t0 = performance.now();
@@ -72,6 +77,7 @@ export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseR
     );
     const measured = figures(workers, o.warmup, submitted, t0, cpu0);
     const [coordinator, natsServer, redisServer] = cpu().map((ms) => (ms * 1000) / submitted);
+    const messagesPerTask = await traffic(submitted);
     const cpuUsPerTask: CpuPerTask = {
       coordinator: coordinator!,
       clients: (measured.cpuShare * measured.elapsedMs * 1000) / submitted,
@@ -85,7 +91,7 @@ export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseR
     o.progress?.(`latency: ${LATENCY_TASKS} tasks at ${LATENCY_RATE} tasks/s`);
     await submitPaced(client, LATENCY_TASKS, LATENCY_RATE, timing);
     await until(() => timing.startedAll(), o.drainTimeoutMs, "the paced tasks to start");
-    return { ...measured, cpuUsPerTask, ...timing.percentiles() };
+    return { ...measured, cpuUsPerTask, messagesPerTask, ...timing.percentiles() };
   } finally {
     for (const w of workers) w.close();
     await bus.close();

@@ -20,7 +20,7 @@
  *   this machine's cores: where a miss comes from, and whether the machine could carry the target.
  */
 import { availableParallelism } from "node:os";
-import { type ServerHandle, startNats, startRedis } from "@swarmlink/harness";
+import { type NatsServer, type ServerHandle, startNats, startRedis } from "@swarmlink/harness";
 import { MemoryStore, NatsKvStore, RedisStore, type Store } from "@swarmlink/store";
 import { type Bus, MemoryBus, NatsBus } from "@swarmlink/transport";
 import { lowerIsBetter, type Row } from "./auction-lib.js";
@@ -29,6 +29,7 @@ import { dispatchFloor, type FloorResult, floorSizes } from "./dispatch-floor.js
 import { memoryDispatchFloor } from "./dispatch-floor-memory.js";
 import { rawWorkQueue } from "./dispatch-raw.js";
 import { splitDispatchCase } from "./dispatch-split.js";
+import { describeTraffic } from "./nats-traffic.js";
 import { describeCpu, machineCpu } from "./proc-cpu.js";
 
 const SUITE = "dispatch";
@@ -94,12 +95,13 @@ async function splitCase(progress: (m: string) => void): Promise<Row[]> {
       redisUrl: redis.url,
       natsPid: nats.pid,
       redisPid: redis.pid,
+      natsMonitorUrl: nats.monitorUrl,
       ...FLEET,
       progress,
     });
     progress(
       `${r.tasks} tasks in ${(r.elapsedMs / 1000).toFixed(2)} s: ${Math.round(r.tasksPerSecond)} tasks/s; ` +
-        `${describeCpu(r.cpuUsPerTask)} (coordinator: the SwarmNode)`,
+        `${describeCpu(r.cpuUsPerTask)} (coordinator: the SwarmNode); ${describeTraffic(r.messagesPerTask)}`,
     );
     const name = "NATS + Redis, node in its own process";
     const machine = machineCpu(r.cpuUsPerTask);
@@ -133,11 +135,18 @@ async function splitCase(progress: (m: string) => void): Promise<Row[]> {
         machineCpu(floorBatched.cpuUsPerTask),
         "µs",
       ),
+      {
+        suite: SUITE,
+        case: `machine CPU a task may cost for ${TARGET_TASKS_PER_SECOND.toLocaleString("en-US")} tasks/s on ${cores} cores`,
+        value: (cores * 1e6) / TARGET_TASKS_PER_SECOND,
+        unit: "µs",
+      },
       lowerIsBetter(
         SUITE,
-        `machine CPU a task may cost for ${TARGET_TASKS_PER_SECOND.toLocaleString("en-US")} tasks/s on ${cores} cores`,
-        (cores * 1e6) / TARGET_TASKS_PER_SECOND,
-        "µs",
+        `${name}: messages through nats-server per task, in + out (vs the floor with batches)`,
+        r.messagesPerTask.in + r.messagesPerTask.out,
+        "msgs",
+        floorBatched.messagesPerTask.in + floorBatched.messagesPerTask.out,
       ),
       lowerIsBetter(
         SUITE,
@@ -241,7 +250,7 @@ function caseRows(
  * Store writes made with plain clients, per-task requests or per-agent batches.
  */
 async function floorCase(
-  nats: ServerHandle,
+  nats: NatsServer,
   redis: ServerHandle,
   batched: boolean,
   progress: (m: string) => void,
@@ -253,13 +262,17 @@ async function floorCase(
     redisUrl: redis.url,
     natsPid: nats.pid,
     redisPid: redis.pid,
+    natsMonitorUrl: nats.monitorUrl,
     tasks: FLOOR_TASKS,
     window: WINDOW,
     agents: WORKERS,
     sizes: floorSizes(),
     batched,
   });
-  progress(`floor: ${Math.round(r.tasksPerSecond)} tasks/s; ${describeCpu(r.cpuUsPerTask)}`);
+  progress(
+    `floor: ${Math.round(r.tasksPerSecond)} tasks/s; ${describeCpu(r.cpuUsPerTask)}; ` +
+      describeTraffic(r.messagesPerTask),
+  );
   return r;
 }
 
