@@ -4,8 +4,8 @@ import type { Envelope } from "./envelope.js";
  * The Envelope's wire encoding, written by hand: every message on the Bus is one, so its encoding
  * is on every hop's path. The bytes are exactly protobufjs's for the same checked Envelope (proto3:
  * fields in number order, empty strings and zeros left out; `envelope-writer.test.ts` compares the
- * two), computed in one sizing pass and written into one buffer, with the type and source fields,
- * which repeat from message to message, kept already encoded.
+ * two), computed in one sizing pass and written into one buffer, with the type field, which repeats
+ * from message to message, kept already encoded.
  *
  * Only for an Envelope that passed `checkEnvelope`: well-formed strings, a positive safe-integer
  * time, ttl and priority within uint32. (A lone surrogate, which the checks refuse, is written as
@@ -13,8 +13,8 @@ import type { Envelope } from "./envelope.js";
  * @internal
  */
 export function writeEnvelope(env: Envelope): Uint8Array {
-  const type = TYPES.field(env.type);
-  const source = SOURCES.field(env.source);
+  const type = typeField(env.type);
+  const sourceLen = utf8Length(env.source);
   const idLen = utf8Length(env.id);
   const corrLen = utf8Length(env.correlationId);
   const replyLen = utf8Length(env.replyTo);
@@ -25,7 +25,7 @@ export function writeEnvelope(env: Envelope): Uint8Array {
   const size =
     stringFieldSize(idLen) +
     type.length +
-    source.length +
+    stringFieldSize(sourceLen) +
     (env.timeMs !== 0 ? 1 + varintSize(env.timeMs) : 0) +
     (payloadLen !== 0 ? 1 + varintSize(payloadLen) + payloadLen : 0) +
     stringFieldSize(corrLen) +
@@ -38,7 +38,7 @@ export function writeEnvelope(env: Envelope): Uint8Array {
   const buf = Buffer.allocUnsafe(size);
   let p = writeString(buf, 0, 10, env.id, idLen);
   p = copySmall(buf, p, type);
-  p = copySmall(buf, p, source);
+  p = writeString(buf, p, 26, env.source, sourceLen);
   if (env.timeMs !== 0) {
     buf[p++] = 32;
     p = writeVarint(buf, p, env.timeMs);
@@ -75,37 +75,24 @@ function copySmall(buf: Buffer, p: number, field: Buffer): number {
   return p;
 }
 
-/** Most distinct values a {@link FieldCache} keeps before it starts over. */
-const CACHE_LIMIT = 1024;
+/** Most type names kept encoded; names past it (foreign types, hostile input) are encoded each time. */
+const TYPE_CACHE_LIMIT = 256;
+const typeFields = new Map<string, Buffer>();
 
 /**
- * One string field's encoding (tag, length, UTF-8) by value. Types are a few dozen names and a
- * process sends as a handful of sources (a gateway as many as it has devices), so a bounded map
- * that starts over when full keeps the common ones without growing with hostile input.
+ * The type field's encoding (tag, length, UTF-8): a process sends a few dozen type names, so each
+ * is encoded once. Sources are written each time instead: a gateway sends as many as it has devices.
  */
-class FieldCache {
-  #tag: number;
-  #fields = new Map<string, Buffer>();
-
-  constructor(tag: number) {
-    this.#tag = tag;
+function typeField(type: string): Buffer {
+  let f = typeFields.get(type);
+  if (f === undefined) {
+    const len = utf8Length(type);
+    f = Buffer.allocUnsafe(stringFieldSize(len));
+    writeString(f, 0, 18, type, len);
+    if (typeFields.size < TYPE_CACHE_LIMIT) typeFields.set(type, f);
   }
-
-  field(value: string): Buffer {
-    let f = this.#fields.get(value);
-    if (f === undefined) {
-      const len = utf8Length(value);
-      f = Buffer.allocUnsafeSlow(stringFieldSize(len));
-      writeString(f, 0, this.#tag, value, len);
-      if (this.#fields.size >= CACHE_LIMIT) this.#fields.clear();
-      this.#fields.set(value, f);
-    }
-    return f;
-  }
+  return f;
 }
-
-const TYPES = new FieldCache(18);
-const SOURCES = new FieldCache(26);
 
 /** Beyond this length a string's UTF-8 is sized and written natively (a JS loop wins below it). */
 const NATIVE_FROM = 64;

@@ -110,10 +110,14 @@ describe("envelope writer", () => {
     );
   });
 
-  it("stays exact for more sources than its field cache keeps", () => {
-    for (let i = 0; i < 2_500; i++) {
-      const env = createEnvelope({ type: "swarmlink.v1.Heartbeat", source: `robot-${i}` });
-      assert.deepEqual(Buffer.from(encodeEnvelope(env)), protobufjsBytes(env), `robot-${i}`);
+  it("stays exact for more type names than it keeps encoded, and for many sources", () => {
+    for (let i = 0; i < 600; i++) {
+      for (const env of [
+        createEnvelope({ type: `vendor.t${i}.Thing`, source: "robot-1" }),
+        createEnvelope({ type: "swarmlink.v1.Heartbeat", source: `robot-${i}` }),
+      ]) {
+        assert.deepEqual(Buffer.from(encodeEnvelope(env)), protobufjsBytes(env), `${env.type} ${env.source}`);
+      }
     }
   });
 
