@@ -109,11 +109,11 @@ export class NatsBus implements Bus {
       distributed: true,
       maxPayloadBytes: nc.info?.max_payload ?? 1024 * 1024,
     };
-    this.streams = new NatsStreams(nc);
     // A connection made elsewhere may have its own inbox prefix (subject permissions): nats.js keeps
     // its options on the connection object, though its interface does not name them.
     const connOptions = (nc as { options?: { inboxPrefix?: string } }).options;
     this.#replies = new NatsReplies(nc, opts.nats?.inboxPrefix ?? connOptions?.inboxPrefix);
+    this.streams = new NatsStreams(nc, this.#replies);
     void this.#watchStatus();
   }
 

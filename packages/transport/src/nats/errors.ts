@@ -24,19 +24,22 @@ function classify(e: Error): SwarmError["code"] {
   if (e instanceof errors.PermissionViolationError || e instanceof errors.AuthorizationError)
     return "E_FORBIDDEN";
   if (e instanceof errors.ConnectionError) return "E_UNAVAILABLE";
-  if (e instanceof JetStreamApiError) {
-    switch (e.code) {
-      case JetStreamApiCodes.StreamNotFound:
-      case JetStreamApiCodes.ConsumerNotFound:
-      case JetStreamApiCodes.NoMessageFound:
-        return "E_NOT_FOUND";
-      case JetStreamApiCodes.StreamWrongLastSequence:
-        return "E_CONFLICT";
-      default:
-        return "E_INTERNAL";
-    }
-  }
+  if (e instanceof JetStreamApiError) return jetStreamCode(e.code);
   // nats.js wraps the condition that matters (e.g. JetStreamNotEnabled around "no responders").
   if (e.cause instanceof Error) return classify(e.cause);
   return "E_INTERNAL";
+}
+
+/** The SwarmError code of a JetStream API error code (`err_code` in the server's answer). */
+export function jetStreamCode(errCode: number): SwarmError["code"] {
+  switch (errCode) {
+    case JetStreamApiCodes.StreamNotFound:
+    case JetStreamApiCodes.ConsumerNotFound:
+    case JetStreamApiCodes.NoMessageFound:
+      return "E_NOT_FOUND";
+    case JetStreamApiCodes.StreamWrongLastSequence:
+      return "E_CONFLICT";
+    default:
+      return "E_INTERNAL";
+  }
 }

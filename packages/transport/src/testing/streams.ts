@@ -51,6 +51,15 @@ export function streamConformance(getBus: () => Bus, peer: () => Promise<Bus>): 
       assert.equal((await bus.streams.info(s.name)).messages, 2);
     });
 
+    it("stores a publish's headers with its message, beside a msgId", async () => {
+      const s = await stream();
+      await bus.streams.publish(s.subject(1), bytes("h"), { msgId: "kh", headers: { "x-k": "v" } });
+      const c = await bus.streams.consumer(s.name, { name: "ch", ackWaitMs: 10_000 });
+      const [m] = await fetchN(c, 1);
+      assert.equal(m?.headers?.["x-k"], "v");
+      m?.ack();
+    });
+
     it("fails a publish no stream stores with E_NOT_FOUND", async () => {
       await rejectsWith(
         bus.streams.publish(unique("nostream.x"), bytes("x"), { timeout: 2000 }),

@@ -74,4 +74,35 @@ describe("NatsBus request failures", () => {
     await own.close();
     await assert.rejects(pending, (err) => isSwarmError(err, "E_CLOSED"));
   });
+
+  it("reports a publish JetStream refuses by its API error: a wrong expected sequence is E_CONFLICT", async () => {
+    const name = unique("REFUSE").replaceAll(".", "_");
+    const subject = unique("refuse.x");
+    await bus.streams.ensure({ name, subjects: [subject] });
+    const first = await bus.streams.publish(subject, bytes("a"), { headers: { "x-k": "v" } });
+    await assert.rejects(
+      bus.streams.publish(subject, bytes("b"), { headers: { "Nats-Expected-Last-Sequence": "999" } }),
+      (err) => {
+        assert.ok(isSwarmError(err, "E_CONFLICT"), String(err));
+        assert.equal(err.context.subject, subject);
+        assert.equal(err.context.errCode, 10071);
+        return true;
+      },
+    );
+    const ok = await bus.streams.publish(subject, bytes("c"), {
+      headers: { "Nats-Expected-Last-Sequence": String(first.seq) },
+    });
+    assert.equal(ok.seq, first.seq + 1);
+    await bus.streams.delete(name);
+  });
+
+  it("times a stream publish nobody answers out with E_TIMEOUT", async () => {
+    const subject = unique("t.mutestream");
+    const mute = bus.subscribe(subject, { callback: () => {} });
+    await bus.flush();
+    await assert.rejects(bus.streams.publish(subject, bytes("x"), { timeout: 100 }), (err) =>
+      isSwarmError(err, "E_TIMEOUT"),
+    );
+    mute.unsubscribe();
+  });
 });
