@@ -49,8 +49,6 @@ const STRATEGIES: Record<StrategyName, TaskStrategy> = {
   direct: TaskStrategy.TASK_STRATEGY_DIRECT,
 };
 
-const encoder = new TextEncoder();
-
 /**
  * The `swarmlink.v1.Task` for `spec` under `id`.
  *
@@ -105,7 +103,12 @@ export function taskProblem(
   if (typeof task.kind !== "string" || task.kind.length === 0) {
     return { field: "kind", reason: "must be a non-empty string" };
   }
-  if (encoder.encode(task.kind).length > MAX_SHORT_TEXT_BYTES) {
+  // A UTF-16 unit takes one to three bytes of UTF-8: measure only when the length cannot tell.
+  const kindLength = task.kind.length;
+  if (
+    kindLength > MAX_SHORT_TEXT_BYTES ||
+    (kindLength * 3 > MAX_SHORT_TEXT_BYTES && Buffer.byteLength(task.kind, "utf8") > MAX_SHORT_TEXT_BYTES)
+  ) {
     return { field: "kind", reason: `must be at most ${MAX_SHORT_TEXT_BYTES} bytes` };
   }
   if (!Array.isArray(task.capabilities) || task.capabilities.some((c) => typeof c !== "string" || c === "")) {

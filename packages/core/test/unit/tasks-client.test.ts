@@ -48,6 +48,11 @@ describe("task specs", () => {
     assert.equal(t.strategy, TaskStrategy.TASK_STRATEGY_QUEUE);
     assert.deepEqual(t.position, { cartesian: { x: 1, y: 2, z: 0 } });
     assert.throws(() => buildTask({ kind: "" }, "t1"), invalid("kind"));
+    // 256 bytes of UTF-8 at most, however few UTF-16 units they take.
+    assert.equal(buildTask({ kind: "é".repeat(128) }, "t1").kind.length, 128);
+    assert.throws(() => buildTask({ kind: "é".repeat(129) }, "t1"), invalid("kind"));
+    assert.throws(() => buildTask({ kind: "😀".repeat(65) }, "t1"), invalid("kind"));
+    assert.throws(() => buildTask({ kind: "k".repeat(257) }, "t1"), invalid("kind"));
     assert.throws(() => buildTask({ kind: "k", priority: 10 }, "t1"), invalid("priority"));
     assert.throws(() => buildTask({ kind: "k", strategy: "direct" }, "t1"), invalid("targetAgentId"));
     assert.throws(() => buildTask({ kind: "k", targetAgentId: "a" }, "t1"), invalid("targetAgentId"));
