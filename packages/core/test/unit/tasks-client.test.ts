@@ -49,7 +49,7 @@ describe("task specs", () => {
     assert.deepEqual(t.position, { cartesian: { x: 1, y: 2, z: 0 } });
     assert.throws(() => buildTask({ kind: "" }, "t1"), invalid("kind"));
     // 256 bytes of UTF-8 at most, however few UTF-16 units they take.
-    assert.equal(buildTask({ kind: "é".repeat(128) }, "t1").kind.length, 128);
+    assert.equal(buildTask({ kind: "é".repeat(128) }, "t1").kind?.length, 128);
     assert.throws(() => buildTask({ kind: "é".repeat(129) }, "t1"), invalid("kind"));
     assert.throws(() => buildTask({ kind: "😀".repeat(65) }, "t1"), invalid("kind"));
     assert.throws(() => buildTask({ kind: "k".repeat(257) }, "t1"), invalid("kind"));
