@@ -41,7 +41,12 @@ export class NatsReplies {
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<Msg> {
-    this.#sub ??= this.#subscribe();
+    try {
+      this.#sub ??= this.#subscribe();
+    } catch (err) {
+      // A closed or draining connection refuses the inbox subscription at once.
+      return Promise.reject(fromNats(err, { subject }));
+    }
     const token = (++this.#seq).toString(36);
     const done = () => this.#waiting.delete(token);
     const { waiting, reply } = waitForReply(subject, timeoutMs, signal, systemClock, done);

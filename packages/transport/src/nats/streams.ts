@@ -118,7 +118,9 @@ export class NatsStreams implements Streams {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#replies.request(subject, data, headers, opts.timeout ?? 5000, opts.signal).then(
+    // The signal is read before the publish only: once sent, the message may be stored whatever the
+    // caller does, so the answer is waited for (up to the timeout) as js.publish did.
+    return this.#replies.request(subject, data, headers, opts.timeout ?? 5000, undefined).then(
       (m) => pubAckOf(m.data, subject),
       (err) => {
         // JetStream answers "no responders" when no stream stores the subject.
@@ -345,7 +347,7 @@ function pubAckOf(data: Uint8Array, subject: string): PubAck {
     const { err_code: errCode = 0, code = 0, description = "publish refused" } = a.error;
     throw new SwarmError(jetStreamCode(errCode), description, { subject, errCode, status: code });
   }
-  if (typeof a.stream !== "string" || typeof a.seq !== "number") {
+  if (typeof a.stream !== "string" || a.stream === "" || typeof a.seq !== "number") {
     throw new SwarmError("E_DECODE", "the publish ack names no stream and sequence", { subject });
   }
   return { stream: a.stream, seq: a.seq, duplicate: a.duplicate === true };

@@ -100,9 +100,29 @@ describe("NatsBus request failures", () => {
     const subject = unique("t.mutestream");
     const mute = bus.subscribe(subject, { callback: () => {} });
     await bus.flush();
+    const t0 = Date.now();
     await assert.rejects(bus.streams.publish(subject, bytes("x"), { timeout: 100 }), (err) =>
       isSwarmError(err, "E_TIMEOUT"),
     );
+    // The timeout given, not the default 5 s.
+    assert.ok(Date.now() - t0 < 2000, `timed out after ${Date.now() - t0} ms`);
     mute.unsubscribe();
+  });
+
+  it("rejects a stream publish on a closed or drained bus with E_CLOSED, never a throw", async () => {
+    for (const end of ["close", "drain"] as const) {
+      const own = await NatsBus.connect({ servers: server.url });
+      const name = unique("CLOSED").replaceAll(".", "_");
+      const subject = unique("closed.x");
+      await own.streams.ensure({ name, subjects: [subject] });
+      await own.streams.publish(subject, bytes("a"));
+      await own.streams.delete(name);
+      await (end === "close" ? own.close() : own.drain());
+      let late: Promise<unknown> | undefined;
+      assert.doesNotThrow(() => {
+        late = own.streams.publish(subject, bytes("b"), { timeout: 1000 });
+      });
+      await assert.rejects(late!, (err) => isSwarmError(err, "E_CLOSED"), end);
+    }
   });
 });
