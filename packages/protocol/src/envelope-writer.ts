@@ -75,7 +75,7 @@ function copySmall(buf: Buffer, p: number, field: Buffer): number {
   return p;
 }
 
-/** Most type names kept encoded; names past it (foreign types, hostile input) are encoded each time. */
+/** Most type names kept encoded; past it the map starts over, so a flood of foreign names cannot pin it. */
 const TYPE_CACHE_LIMIT = 256;
 const typeFields = new Map<string, Buffer>();
 
@@ -87,9 +87,11 @@ function typeField(type: string): Buffer {
   let f = typeFields.get(type);
   if (f === undefined) {
     const len = utf8Length(type);
-    f = Buffer.allocUnsafe(stringFieldSize(len));
+    // A buffer of its own: a slice of Node's shared pool would keep the whole 8 KiB slab alive.
+    f = Buffer.allocUnsafeSlow(stringFieldSize(len));
     writeString(f, 0, 18, type, len);
-    if (typeFields.size < TYPE_CACHE_LIMIT) typeFields.set(type, f);
+    if (typeFields.size >= TYPE_CACHE_LIMIT) typeFields.clear();
+    typeFields.set(type, f);
   }
   return f;
 }
