@@ -99,5 +99,14 @@ export {
 } from "./subjects.js";
 export type { UlidFactory, UlidOptions } from "./ulid.js";
 export { isUlid, monotonicUlid, ulid, ulidTimeMs } from "./ulid.js";
+/** @internal Protobuf writing by hand, for the core's task record (see wire-writer.ts). */
+export {
+  stringFieldSize,
+  utf8Length,
+  varintSize,
+  writeString,
+  writeUtf8,
+  writeVarint,
+} from "./wire-writer.js";
 export type { EnvelopeMeta } from "./wrap.js";
 export { unwrap, unwrapAs, wrap } from "./wrap.js";
