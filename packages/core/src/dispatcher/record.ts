@@ -11,6 +11,7 @@ import {
 } from "@swarmlink/protocol";
 import { lengthDelimited } from "../tasks/splice.js";
 import { encodedTask } from "./encoding.js";
+import { writeRecord } from "./record-writer.js";
 
 /** The `swarmlink.v1.Error` fields a record carries. */
 export interface ErrorInfo {
@@ -64,13 +65,20 @@ export function newRecord(task: Task, token: number, nowMs: number): TaskRecord 
 /** TaskInfo.task (schemas/swarmlink/v1/task.proto). */
 const TASK_INFO_TASK_FIELD = 1;
 
-/** The record's bytes: an encoded `swarmlink.v1.TaskInfo`, its task spliced in ({@link encodedTask}). */
+/**
+ * The record's bytes: an encoded `swarmlink.v1.TaskInfo` around its task's bytes
+ * ({@link encodedTask}), written by hand ({@link writeRecord}), or the generic way for a record the
+ * writer does not take (which refuses what the schema does not allow, E_ENCODE).
+ */
 export function encodeRecord(r: TaskRecord): Uint8Array {
+  const task = encodedTask(r.task);
+  const written = writeRecord(r, task);
+  if (written) return written;
   const rest = encodePayload("swarmlink.v1.TaskInfo", {
     ...r,
     task: undefined,
   } as PayloadInit<"swarmlink.v1.TaskInfo">);
-  return lengthDelimited(TASK_INFO_TASK_FIELD, [encodedTask(r.task)], rest);
+  return lengthDelimited(TASK_INFO_TASK_FIELD, [task], rest);
 }
 
 /**

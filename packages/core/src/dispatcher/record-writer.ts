@@ -1,0 +1,137 @@
+import {
+  stringFieldSize,
+  utf8Length,
+  varintSize,
+  writeString,
+  writeUtf8,
+  writeVarint,
+} from "@swarmlink/protocol";
+import type { ErrorInfo, TaskRecord } from "./record.js";
+
+/**
+ * A task record's `swarmlink.v1.TaskInfo` bytes written by hand around its task's bytes: the
+ * dispatcher encodes a record at every transition, for the Store and again for the event, and the
+ * generic path (spread, verify, walk every string, protobufjs encode, then splice the task in) was
+ * most of that. The bytes are exactly protobufjs's (`dispatcher-record-writer.test.ts` compares
+ * them). Returns undefined for a record this writer does not take — a number that is not a
+ * non-negative safe integer — so that the caller encodes it the generic way, which refuses it as
+ * before. Strings come from decoded messages and the dispatcher's own texts; a lone surrogate, were
+ * one to get in, is written as U+FFFD, never as bytes that are not UTF-8.
+ */
+export function writeRecord(r: TaskRecord, task: Uint8Array): Uint8Array | undefined {
+  if (
+    !whole(r.state) ||
+    !whole(r.attempts) ||
+    !whole(r.fencingToken) ||
+    !whole(r.createdMs) ||
+    !whole(r.updatedMs) ||
+    !whole(r.notBeforeMs) ||
+    typeof r.assignee !== "string" ||
+    typeof r.reason !== "string" ||
+    !(r.result instanceof Uint8Array)
+  ) {
+    return undefined;
+  }
+  const error = r.error == null ? undefined : errorSizes(r.error);
+  if (error === null) return undefined;
+  const assigneeLen = utf8Length(r.assignee);
+  const reasonLen = utf8Length(r.reason);
+  const size =
+    1 +
+    varintSize(task.length) +
+    task.length +
+    varintFieldSize(r.state) +
+    stringFieldSize(assigneeLen) +
+    varintFieldSize(r.attempts) +
+    varintFieldSize(r.fencingToken) +
+    varintFieldSize(r.createdMs) +
+    varintFieldSize(r.updatedMs) +
+    stringFieldSize(reasonLen) +
+    (r.result.length > 0 ? 1 + varintSize(r.result.length) + r.result.length : 0) +
+    (error ? 1 + varintSize(error.size) + error.size : 0) +
+    varintFieldSize(r.notBeforeMs);
+  const buf = Buffer.allocUnsafe(size);
+  buf[0] = 10;
+  let p = writeVarint(buf, 1, task.length);
+  buf.set(task, p);
+  p += task.length;
+  p = writeVarintField(buf, p, 16, r.state);
+  p = writeString(buf, p, 26, r.assignee, assigneeLen);
+  p = writeVarintField(buf, p, 32, r.attempts);
+  p = writeVarintField(buf, p, 40, r.fencingToken);
+  p = writeVarintField(buf, p, 48, r.createdMs);
+  p = writeVarintField(buf, p, 56, r.updatedMs);
+  p = writeString(buf, p, 66, r.reason, reasonLen);
+  if (r.result.length > 0) {
+    buf[p++] = 74;
+    p = writeVarint(buf, p, r.result.length);
+    buf.set(r.result, p);
+    p += r.result.length;
+  }
+  if (r.error && error) p = writeError(buf, p, r.error, error);
+  writeVarintField(buf, p, 88, r.notBeforeMs);
+  return buf;
+}
+
+function whole(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
+
+function varintFieldSize(n: number): number {
+  return n === 0 ? 0 : 1 + varintSize(n);
+}
+
+function writeVarintField(buf: Buffer, p: number, tag: number, n: number): number {
+  if (n === 0) return p;
+  buf[p++] = tag;
+  return writeVarint(buf, p, n);
+}
+
+interface ErrorSizes {
+  code: number;
+  message: number;
+  /** Per context entry: the key's and the value's UTF-8 length and the entry's size. */
+  entries: Array<{ key: number; value: number; size: number }>;
+  size: number;
+}
+
+/**
+ * Sizes of a `swarmlink.v1.Error` (a map entry writes its key and value even when empty); null when
+ * a field is not a string.
+ */
+function errorSizes(e: ErrorInfo): ErrorSizes | null {
+  if (typeof e.code !== "string" || typeof e.message !== "string") return null;
+  const code = utf8Length(e.code);
+  const message = utf8Length(e.message);
+  let size = stringFieldSize(code) + stringFieldSize(message);
+  const entries: ErrorSizes["entries"] = [];
+  for (const k of Object.keys(e.context)) {
+    const v = e.context[k];
+    if (typeof v !== "string") return null;
+    const key = utf8Length(k);
+    const value = utf8Length(v);
+    const entry = 1 + varintSize(key) + key + 1 + varintSize(value) + value;
+    entries.push({ key, value, size: entry });
+    size += 1 + varintSize(entry) + entry;
+  }
+  return { code, message, entries, size };
+}
+
+function writeError(buf: Buffer, p: number, e: ErrorInfo, s: ErrorSizes): number {
+  buf[p++] = 82;
+  p = writeVarint(buf, p, s.size);
+  p = writeString(buf, p, 10, e.code, s.code);
+  p = writeString(buf, p, 18, e.message, s.message);
+  const keys = Object.keys(e.context);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const sizes = s.entries[i]!;
+    buf[p++] = 26;
+    p = writeVarint(buf, p, sizes.size);
+    buf[p++] = 10;
+    p = writeUtf8(buf, writeVarint(buf, p, sizes.key), k);
+    buf[p++] = 18;
+    p = writeUtf8(buf, writeVarint(buf, p, sizes.value), e.context[k]!);
+  }
+  return p;
+}
