@@ -6,6 +6,8 @@
  * part once: these run several times per task.
  */
 
+import { varintSize, writeVarint } from "@swarmlink/protocol";
+
 const VARINT = 0;
 const LENGTH_DELIMITED = 2;
 
@@ -55,24 +57,7 @@ export function lengthDelimitedSize(length: number): number {
   return 1 + varintSize(length) + length;
 }
 
-function varintSize(n: number): number {
-  let size = 1;
-  for (let v = n >>> 7; v > 0; v >>>= 7) size++;
-  return size;
-}
-
-/** Writes `n` as a varint at `at`; returns where it ended. */
-function writeVarint(out: Uint8Array, at: number, n: number): number {
-  let v = n >>> 0;
-  while (v > 0x7f) {
-    out[at++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  out[at++] = v;
-  return at;
-}
-
 /** Every byte is written before the array is handed out, so the pool's unzeroed memory is fine. */
-function allocate(size: number): Uint8Array {
+function allocate(size: number): Buffer {
   return Buffer.allocUnsafe(size);
 }
