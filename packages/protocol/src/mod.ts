@@ -101,12 +101,15 @@ export type { UlidFactory, UlidOptions } from "./ulid.js";
 export { isUlid, monotonicUlid, ulid, ulidTimeMs } from "./ulid.js";
 /** @internal Protobuf writing by hand, for the core's task record (see wire-writer.ts). */
 export {
+  isWireWhole,
   stringFieldSize,
   utf8Length,
+  varintFieldSize,
   varintSize,
   writeString,
   writeUtf8,
   writeVarint,
+  writeVarintField,
 } from "./wire-writer.js";
 export type { EnvelopeMeta } from "./wrap.js";
 export { unwrap, unwrapAs, wrap } from "./wrap.js";

@@ -87,3 +87,20 @@ export function writeVarint(buf: Buffer, p: number, n: number): number {
   buf[p++] = n;
   return p;
 }
+
+/** Bytes of a varint field of a non-negative safe integer: nothing when 0 (proto3 leaves it out). */
+export function varintFieldSize(n: number): number {
+  return n === 0 ? 0 : 1 + varintSize(n);
+}
+
+/** A varint field `tag` of a non-negative safe integer; nothing when 0. */
+export function writeVarintField(buf: Buffer, p: number, tag: number, n: number): number {
+  if (n === 0) return p;
+  buf[p++] = tag;
+  return writeVarint(buf, p, n);
+}
+
+/** True for what the writers take as a varint: a non-negative safe integer. */
+export function isWireWhole(n: unknown): n is number {
+  return Number.isSafeInteger(n) && (n as number) >= 0;
+}
