@@ -1,4 +1,14 @@
-import { encodePayload, type PayloadInit, type Task } from "@swarmlink/protocol";
+import {
+  encodePayload,
+  isWireWhole,
+  type PayloadInit,
+  stringFieldSize,
+  type Task,
+  utf8Length,
+  varintFieldSize,
+  writeString,
+  writeVarintField,
+} from "@swarmlink/protocol";
 import { lengthDelimited, repeated, varintField } from "../tasks/splice.js";
 
 /**
@@ -34,8 +44,8 @@ const AWARD_BATCH_AWARDS_FIELD = 1;
  * set): the task's bytes followed by its attempt field — a later value of a scalar field wins when
  * a protobuf message is parsed, so that is the task with `attempt` set, whatever it held.
  */
-export function encodeAward(award: Omit<PayloadInit<"swarmlink.v1.Award">, "task">, task: Task): Uint8Array {
-  const rest = encodePayload("swarmlink.v1.Award", award);
+export function encodeAward(award: AwardFields, task: Task): Uint8Array {
+  const rest = writeAwardFields(award) ?? encodePayload("swarmlink.v1.Award", award);
   const attempt = varintField(TASK_ATTEMPT_FIELD, award.attempt ?? 0);
   return lengthDelimited(AWARD_TASK_FIELD, [encodedTask(task), attempt], rest);
 }
@@ -43,4 +53,42 @@ export function encodeAward(award: Omit<PayloadInit<"swarmlink.v1.Award">, "task
 /** An encoded `swarmlink.v1.AwardBatch` of encoded Awards. */
 export function encodeAwardBatch(awards: Uint8Array[]): Uint8Array {
   return repeated(AWARD_BATCH_AWARDS_FIELD, awards);
+}
+
+/** An Award's own fields (its task is spliced in by {@link encodeAward}). */
+export type AwardFields = Omit<PayloadInit<"swarmlink.v1.Award">, "task">;
+
+/**
+ * Award fields 1 to 6 written by hand, as protobufjs writes them; undefined for values it does not
+ * take (a string that is not one, a number that is not a non-negative safe integer), which the
+ * generic encoding then refuses or writes as before.
+ */
+function writeAwardFields(a: AwardFields): Uint8Array | undefined {
+  const { taskId = "", agentId = "", coordinatorId = "" } = a;
+  const token = a.fencingToken ?? 0;
+  const attempt = a.attempt ?? 0;
+  const deadline = a.deadlineMs ?? 0;
+  if (typeof taskId !== "string" || typeof agentId !== "string" || typeof coordinatorId !== "string") {
+    return undefined;
+  }
+  if (!isWireWhole(token) || !isWireWhole(attempt) || attempt > 0xffffffff || !isWireWhole(deadline))
+    return undefined;
+  const taskLen = utf8Length(taskId);
+  const agentLen = utf8Length(agentId);
+  const coordLen = utf8Length(coordinatorId);
+  const buf = Buffer.allocUnsafe(
+    stringFieldSize(taskLen) +
+      stringFieldSize(agentLen) +
+      varintFieldSize(token) +
+      stringFieldSize(coordLen) +
+      varintFieldSize(attempt) +
+      varintFieldSize(deadline),
+  );
+  let p = writeString(buf, 0, 10, taskId, taskLen);
+  p = writeString(buf, p, 18, agentId, agentLen);
+  p = writeVarintField(buf, p, 24, token);
+  p = writeString(buf, p, 34, coordinatorId, coordLen);
+  p = writeVarintField(buf, p, 40, attempt);
+  writeVarintField(buf, p, 48, deadline);
+  return buf;
 }

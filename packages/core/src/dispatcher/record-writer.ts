@@ -1,10 +1,13 @@
 import {
+  isWireWhole,
   stringFieldSize,
   utf8Length,
+  varintFieldSize,
   varintSize,
   writeString,
   writeUtf8,
   writeVarint,
+  writeVarintField,
 } from "@swarmlink/protocol";
 import type { ErrorInfo, TaskRecord } from "./record.js";
 
@@ -20,12 +23,12 @@ import type { ErrorInfo, TaskRecord } from "./record.js";
  */
 export function writeRecord(r: TaskRecord, task: Uint8Array): Uint8Array | undefined {
   if (
-    !whole(r.state) ||
-    !whole(r.attempts) ||
-    !whole(r.fencingToken) ||
-    !whole(r.createdMs) ||
-    !whole(r.updatedMs) ||
-    !whole(r.notBeforeMs) ||
+    !isWireWhole(r.state) ||
+    !isWireWhole(r.attempts) ||
+    !isWireWhole(r.fencingToken) ||
+    !isWireWhole(r.createdMs) ||
+    !isWireWhole(r.updatedMs) ||
+    !isWireWhole(r.notBeforeMs) ||
     typeof r.assignee !== "string" ||
     typeof r.reason !== "string" ||
     !(r.result instanceof Uint8Array)
@@ -71,20 +74,6 @@ export function writeRecord(r: TaskRecord, task: Uint8Array): Uint8Array | undef
   if (r.error && error) p = writeError(buf, p, r.error, error);
   writeVarintField(buf, p, 88, r.notBeforeMs);
   return buf;
-}
-
-function whole(n: number): boolean {
-  return Number.isSafeInteger(n) && n >= 0;
-}
-
-function varintFieldSize(n: number): number {
-  return n === 0 ? 0 : 1 + varintSize(n);
-}
-
-function writeVarintField(buf: Buffer, p: number, tag: number, n: number): number {
-  if (n === 0) return p;
-  buf[p++] = tag;
-  return writeVarint(buf, p, n);
 }
 
 interface ErrorSizes {

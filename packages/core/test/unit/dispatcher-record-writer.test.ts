@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { decodePayload, encodePayload, TaskState } from "@swarmlink/protocol";
 import fc from "fast-check";
+import { encodeAward } from "../../src/dispatcher/encoding.js";
 import { decodeRecord, encodeRecord, newRecord, type TaskRecord } from "../../src/dispatcher/record.js";
 import { writeRecord } from "../../src/dispatcher/record-writer.js";
 
@@ -79,5 +80,27 @@ describe("the dispatcher's record writer (record-writer.ts)", () => {
       assignee: "amr-1",
     };
     assert.deepEqual(Buffer.from(encodeRecord(r)), protobufjs(r));
+  });
+
+  it("writes an award's own fields as protobufjs does, and its task with the attempt set", () => {
+    fc.assert(
+      fc.property(record, safe, fc.nat(0xffffffff), safe, text, (r, token, attempt, deadline, coord) => {
+        const fields = {
+          taskId: r.task.id,
+          agentId: r.assignee,
+          fencingToken: token,
+          coordinatorId: coord,
+          attempt,
+          deadlineMs: deadline,
+        };
+        const award = decodePayload("swarmlink.v1.Award", encodeAward(fields, r.task));
+        const expected = decodePayload(
+          "swarmlink.v1.Award",
+          encodePayload("swarmlink.v1.Award", { ...fields, task: { ...r.task, attempt } }),
+        );
+        assert.deepEqual(award.toJSON(), expected.toJSON());
+      }),
+      { numRuns: 300 },
+    );
   });
 });
