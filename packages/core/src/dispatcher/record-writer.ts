@@ -17,14 +17,15 @@ import type { ErrorInfo, TaskRecord } from "./record.js";
  * generic path (spread, verify, walk every string, protobufjs encode, then splice the task in) was
  * most of that. The bytes are exactly protobufjs's (`dispatcher-record-writer.test.ts` compares
  * them). Returns undefined for a record this writer does not take — a number that is not a
- * non-negative safe integer — so that the caller encodes it the generic way, which refuses it as
- * before. Strings come from decoded messages and the dispatcher's own texts; a lone surrogate, were
+ * non-negative safe integer (or an attempt count past uint32), a field of the wrong type — so that
+ * the caller encodes it the generic way, which refuses or writes it as before. Strings come from decoded messages and the dispatcher's own texts; a lone surrogate, were
  * one to get in, is written as U+FFFD, never as bytes that are not UTF-8.
  */
 export function writeRecord(r: TaskRecord, task: Uint8Array): Uint8Array | undefined {
   if (
     !isWireWhole(r.state) ||
     !isWireWhole(r.attempts) ||
+    r.attempts > 0xffffffff ||
     !isWireWhole(r.fencingToken) ||
     !isWireWhole(r.createdMs) ||
     !isWireWhole(r.updatedMs) ||

@@ -59,7 +59,12 @@ describe("the dispatcher's record writer (record-writer.ts)", () => {
       3,
       5,
     );
-    for (const patch of [{ createdMs: -1 }, { notBeforeMs: 2 ** 60 }, { attempts: 1.5 }]) {
+    for (const patch of [
+      { createdMs: -1 },
+      { notBeforeMs: 2 ** 60 },
+      { attempts: 1.5 },
+      { attempts: 2 ** 32 },
+    ]) {
       const r = { ...base, ...patch };
       assert.equal(writeRecord(r, taskBytes(r)), undefined, JSON.stringify(patch));
     }
