@@ -1,5 +1,13 @@
 import type { Envelope } from "./envelope.js";
-import { stringFieldSize, utf8Length, varintSize, writeString, writeVarint } from "./wire-writer.js";
+import {
+  bytesFieldSize,
+  stringFieldSize,
+  utf8Length,
+  varintFieldSize,
+  writeBytes,
+  writeString,
+  writeVarintField,
+} from "./wire-writer.js";
 
 /**
  * The Envelope's wire encoding, written by hand: every message on the Bus is one, so its encoding
@@ -22,45 +30,30 @@ export function writeEnvelope(env: Envelope): Uint8Array {
   const tpLen = utf8Length(env.traceparent);
   const ctLen = utf8Length(env.contentType);
   const tsLen = utf8Length(env.tracestate);
-  const payloadLen = env.payload.length;
   const size =
     stringFieldSize(idLen) +
     type.length +
     stringFieldSize(sourceLen) +
-    (env.timeMs !== 0 ? 1 + varintSize(env.timeMs) : 0) +
-    (payloadLen !== 0 ? 1 + varintSize(payloadLen) + payloadLen : 0) +
+    varintFieldSize(env.timeMs) +
+    bytesFieldSize(env.payload.length) +
     stringFieldSize(corrLen) +
     stringFieldSize(replyLen) +
     stringFieldSize(tpLen) +
-    (env.ttlMs !== 0 ? 1 + varintSize(env.ttlMs) : 0) +
-    (env.priority !== 0 ? 1 + varintSize(env.priority) : 0) +
+    varintFieldSize(env.ttlMs) +
+    varintFieldSize(env.priority) +
     stringFieldSize(ctLen) +
     stringFieldSize(tsLen);
   const buf = Buffer.allocUnsafe(size);
   let p = writeString(buf, 0, 10, env.id, idLen);
   p = copySmall(buf, p, type);
   p = writeString(buf, p, 26, env.source, sourceLen);
-  if (env.timeMs !== 0) {
-    buf[p++] = 32;
-    p = writeVarint(buf, p, env.timeMs);
-  }
-  if (payloadLen !== 0) {
-    buf[p++] = 42;
-    p = writeVarint(buf, p, payloadLen);
-    buf.set(env.payload, p);
-    p += payloadLen;
-  }
+  p = writeVarintField(buf, p, 32, env.timeMs);
+  p = writeBytes(buf, p, 42, env.payload);
   p = writeString(buf, p, 50, env.correlationId, corrLen);
   p = writeString(buf, p, 58, env.replyTo, replyLen);
   p = writeString(buf, p, 66, env.traceparent, tpLen);
-  if (env.ttlMs !== 0) {
-    buf[p++] = 72;
-    p = writeVarint(buf, p, env.ttlMs);
-  }
-  if (env.priority !== 0) {
-    buf[p++] = 80;
-    p = writeVarint(buf, p, env.priority);
-  }
+  p = writeVarintField(buf, p, 72, env.ttlMs);
+  p = writeVarintField(buf, p, 80, env.priority);
   p = writeString(buf, p, 90, env.contentType, ctLen);
   writeString(buf, p, 98, env.tracestate, tsLen);
   return buf;

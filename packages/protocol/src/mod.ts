@@ -101,11 +101,13 @@ export type { UlidFactory, UlidOptions } from "./ulid.js";
 export { isUlid, monotonicUlid, ulid, ulidTimeMs } from "./ulid.js";
 /** @internal Protobuf writing by hand, for the core's task record (see wire-writer.ts). */
 export {
+  bytesFieldSize,
   isWireWhole,
   stringFieldSize,
   utf8Length,
   varintFieldSize,
   varintSize,
+  writeBytes,
   writeString,
   writeUtf8,
   writeVarint,

@@ -10,7 +10,21 @@ const NATIVE_FROM = 64;
 
 /** Bytes of a string field of `len` bytes of UTF-8: nothing when empty (proto3 leaves it out). */
 export function stringFieldSize(len: number): number {
+  return bytesFieldSize(len);
+}
+
+/** Bytes of a bytes field of `len` bytes: nothing when empty (proto3 leaves it out). */
+export function bytesFieldSize(len: number): number {
   return len === 0 ? 0 : 1 + varintSize(len) + len;
+}
+
+/** A bytes field `tag`; nothing when empty. */
+export function writeBytes(buf: Buffer, p: number, tag: number, bytes: Uint8Array): number {
+  if (bytes.length === 0) return p;
+  buf[p++] = tag;
+  p = writeVarint(buf, p, bytes.length);
+  buf.set(bytes, p);
+  return p + bytes.length;
 }
 
 /** A string field `tag` whose UTF-8 is `len` bytes; nothing when empty (proto3 leaves it out). */

@@ -1,9 +1,11 @@
 import {
+  bytesFieldSize,
   isWireWhole,
   stringFieldSize,
   utf8Length,
   varintFieldSize,
   varintSize,
+  writeBytes,
   writeString,
   writeUtf8,
   writeVarint,
@@ -51,7 +53,7 @@ export function writeRecord(r: TaskRecord, task: Uint8Array): Uint8Array | undef
     varintFieldSize(r.createdMs) +
     varintFieldSize(r.updatedMs) +
     stringFieldSize(reasonLen) +
-    (r.result.length > 0 ? 1 + varintSize(r.result.length) + r.result.length : 0) +
+    bytesFieldSize(r.result.length) +
     (error ? 1 + varintSize(error.size) + error.size : 0) +
     varintFieldSize(r.notBeforeMs);
   const buf = Buffer.allocUnsafe(size);
@@ -66,12 +68,7 @@ export function writeRecord(r: TaskRecord, task: Uint8Array): Uint8Array | undef
   p = writeVarintField(buf, p, 48, r.createdMs);
   p = writeVarintField(buf, p, 56, r.updatedMs);
   p = writeString(buf, p, 66, r.reason, reasonLen);
-  if (r.result.length > 0) {
-    buf[p++] = 74;
-    p = writeVarint(buf, p, r.result.length);
-    buf.set(r.result, p);
-    p += r.result.length;
-  }
+  p = writeBytes(buf, p, 74, r.result);
   if (r.error && error) p = writeError(buf, p, r.error, error);
   writeVarintField(buf, p, 88, r.notBeforeMs);
   return buf;
