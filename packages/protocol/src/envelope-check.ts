@@ -32,19 +32,19 @@ export function checkEnvelope(env: Envelope, ownId: boolean): void {
   validateId("source", env.source);
   if (!Number.isSafeInteger(env.timeMs) || env.timeMs <= 0) invalid("timeMs", "must be a positive integer");
   if (!(env.payload instanceof Uint8Array)) invalid("payload", "must be a Uint8Array");
-  checkText("correlationId", env.correlationId, MAX_SHORT_TEXT_BYTES, /^[^\p{Cc}]*$/u);
-  checkText("replyTo", env.replyTo, MAX_SUBJECT_BYTES, /^(?:[^\s.*>\p{Cc}]+(?:\.[^\s.*>\p{Cc}]+)*)?$/u);
+  checkText("correlationId", env.correlationId, MAX_SHORT_TEXT_BYTES, NO_CONTROLS_RE);
+  checkText("replyTo", env.replyTo, MAX_SUBJECT_BYTES, REPLY_SUBJECT_RE);
   if (env.traceparent !== "" && !isTraceparent(env.traceparent)) {
     invalid("traceparent", "must be a W3C traceparent");
   }
-  checkText("tracestate", env.tracestate, MAX_TRACESTATE_BYTES, /^[\x20-\x7e]*$/);
+  checkText("tracestate", env.tracestate, MAX_TRACESTATE_BYTES, PRINTABLE_ASCII_RE);
   if (!Number.isInteger(env.ttlMs) || env.ttlMs < 0 || env.ttlMs > 0xffffffff) {
     invalid("ttlMs", "must be an integer from 0 to 2^32-1");
   }
   if (!Number.isInteger(env.priority) || env.priority < 0 || env.priority > MAX_PRIORITY) {
     invalid("priority", `must be an integer from 0 to ${MAX_PRIORITY}`);
   }
-  checkText("contentType", env.contentType, MAX_SHORT_TEXT_BYTES, /^[\x20-\x7e]*$/);
+  checkText("contentType", env.contentType, MAX_SHORT_TEXT_BYTES, PRINTABLE_ASCII_RE);
 }
 
 /**
@@ -107,6 +107,11 @@ export class LastChecked {
   }
 }
 
+// Module constants: a regex literal in the call would make a new RegExp object on every check.
+const NO_CONTROLS_RE = /^[^\p{Cc}]*$/u;
+const REPLY_SUBJECT_RE = /^(?:[^\s.*>\p{Cc}]+(?:\.[^\s.*>\p{Cc}]+)*)?$/u;
+const PRINTABLE_ASCII_RE = /^[\x20-\x7e]*$/;
+const ALL_ZEROS_RE = /^0+$/;
 const TYPE_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
 /** A later version's extra fields are printable ASCII, as everything in the header is. */
 const TRACEPARENT_RE = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-[\x21-\x7e]*)?$/;
@@ -127,7 +132,7 @@ function isTraceparent(value: string): boolean {
   if (!m) return false;
   const [, version, traceId, parentId, , rest] = m;
   if (version === "ff" || (version === "00" && rest !== undefined)) return false;
-  return !/^0+$/.test(traceId!) && !/^0+$/.test(parentId!);
+  return !ALL_ZEROS_RE.test(traceId!) && !ALL_ZEROS_RE.test(parentId!);
 }
 
 const encoder = new TextEncoder();
