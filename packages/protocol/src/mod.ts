@@ -18,6 +18,8 @@ export {
   isExpired,
 } from "./envelope.js";
 export { validateEnvelope } from "./envelope-check.js";
+export type { EnvelopeEncoder, EnvelopeEncoderOptions } from "./envelope-encoder.js";
+export { envelopeEncoder } from "./envelope-encoder.js";
 export type { ErrorCode, ErrorContext } from "./errors.js";
 export { abortError, ERROR_CODES, isSwarmError, SwarmError, toSwarmError } from "./errors.js";
 export { swarmlink } from "./gen/swarmlink.js";

@@ -8,7 +8,7 @@ import {
 } from "@swarmlink/protocol";
 import { ENVELOPE_ALLOWANCE_BYTES } from "../tasks/batches.js";
 import { lengthDelimitedSize } from "../tasks/splice.js";
-import { encodedEnvelopeBytes, readReply } from "../tasks/wire.js";
+import { readReply } from "../tasks/wire.js";
 import type { TermContext } from "./context.js";
 import { encodeAward, encodeAwardBatch } from "./encoding.js";
 import { type ErrorInfo, errorInfo, type TaskRecord } from "./record.js";
@@ -75,7 +75,7 @@ export class Awarder {
   async #single(agentId: string, award: Uint8Array): Promise<Answer> {
     const { o, signal } = this.#ctx;
     try {
-      const data = encodedEnvelopeBytes("swarmlink.v1.Award", award, o.coordinatorId, o.clock);
+      const data = this.#ctx.envelopes.award(award);
       const reply = await o.bus.request(subjects.agentTaskAward(agentId), data, {
         timeout: o.acceptTimeoutMs,
         signal,
@@ -126,7 +126,7 @@ export class Awarder {
     const { o, signal } = this.#ctx;
     try {
       const batch = encodeAwardBatch(list.map((w) => w.award));
-      const data = encodedEnvelopeBytes("swarmlink.v1.AwardBatch", batch, o.coordinatorId, o.clock);
+      const data = this.#ctx.envelopes.awardBatch(batch);
       const reply = await o.bus.request(subjects.agentTaskAwards(agentId), data, {
         timeout: o.acceptTimeoutMs,
         signal,

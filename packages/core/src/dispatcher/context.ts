@@ -1,5 +1,6 @@
 import type { FencedStore } from "../election/mod.js";
 import type { Credits } from "./credits.js";
+import type { TermEnvelopes } from "./envelopes.js";
 import type { RetryPolicy } from "./lifecycle.js";
 import type { ParsedDispatcherOptions } from "./options.js";
 import type { StatsCollector } from "./stats.js";
@@ -17,6 +18,7 @@ export interface TermContext {
   readonly credits: Credits;
   readonly stats: StatsCollector;
   readonly policy: RetryPolicy;
+  readonly envelopes: TermEnvelopes;
   /** Allocates waiting tasks soon (coalesced). */
   pump(): void;
   /** Re-arms the task's timer from its record as it is now. */

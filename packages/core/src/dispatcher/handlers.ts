@@ -15,7 +15,7 @@ import {
 import type { Msg, Subscription } from "@swarmlink/transport";
 import { MAX_REPORTS_PER_BATCH } from "../tasks/batches.js";
 import { isTerminal } from "../tasks/states.js";
-import { encodedEnvelopeBytes, envelopeBytes, errorBytes, errorPayloadOf } from "../tasks/wire.js";
+import { envelopeBytes, errorBytes, errorPayloadOf } from "../tasks/wire.js";
 import type { TermContext } from "./context.js";
 import { cancel, report } from "./lifecycle.js";
 import { decodeRecord, encodeRecord, type TaskRecord } from "./record.js";
@@ -149,8 +149,7 @@ export class Handlers {
   }
 
   #info(rec: TaskRecord): Uint8Array {
-    const { o } = this.#ctx;
-    return encodedEnvelopeBytes("swarmlink.v1.TaskInfo", encodeRecord(rec), o.coordinatorId, o.clock);
+    return this.#ctx.envelopes.taskInfo(encodeRecord(rec));
   }
 
   /** Unfinished tasks and the finished ones remembered, newest first. */

@@ -2,10 +2,11 @@ import { setMaxListeners } from "node:events";
 import { isSwarmError, SwarmError, subjects, TaskState, type TimerHandle } from "@swarmlink/protocol";
 import { FencedStore } from "../election/mod.js";
 import { isTerminal } from "../tasks/states.js";
-import { DEAD_LETTER_STREAM, encodedEnvelopeBytes, envelopeBytes, TASKS_STREAM } from "../tasks/wire.js";
+import { DEAD_LETTER_STREAM, envelopeBytes, TASKS_STREAM } from "../tasks/wire.js";
 import { Assigner } from "./assign.js";
 import type { TermContext } from "./context.js";
 import { Credits } from "./credits.js";
+import { type TermEnvelopes, termEnvelopes } from "./envelopes.js";
 import { Handlers } from "./handlers.js";
 import { Intake } from "./intake.js";
 import { holder, isWaiting, type RetryPolicy, type Step } from "./lifecycle.js";
@@ -30,6 +31,7 @@ export class Term implements TermContext {
   readonly credits = new Credits();
   readonly stats: StatsCollector;
   readonly policy: RetryPolicy;
+  readonly envelopes: TermEnvelopes;
   #abort = new AbortController();
   #assigner: Assigner;
   #handlers: Handlers;
@@ -52,6 +54,7 @@ export class Term implements TermContext {
     this.stats = stats;
     this.#onLost = onLost;
     this.policy = o;
+    this.envelopes = termEnvelopes(o);
     const l = o.leadership;
     const signal = this.#abort.signal;
     // Every award and auction in flight listens to it: as many as the swarm has credits.
@@ -204,8 +207,7 @@ export class Term implements TermContext {
     const { o } = this;
     try {
       const info = encoded ?? encodeRecord(rec);
-      const data = encodedEnvelopeBytes("swarmlink.v1.TaskInfo", info, o.coordinatorId, o.clock);
-      o.bus.publish(subjects.taskEvents(rec.task.id), data);
+      o.bus.publish(subjects.taskEvents(rec.task.id), this.envelopes.taskInfo(info));
     } catch (err) {
       o.log.warn({ err, taskId: rec.task.id }, "task event not published");
     }
