@@ -48,24 +48,30 @@ export function pickLeastLoaded(
   load: (agentId: string) => number,
   at: Point | undefined,
 ): AgentRecord | undefined {
-  let best: { agent: AgentRecord; load: number; distance: number } | undefined;
+  // The best so far in locals, not an object per candidate: this runs for every task allocated.
+  let best: AgentRecord | undefined;
+  let bestLoad = 0;
+  let bestDistance = 0;
   for (const agent of agents) {
     const l = load(agent.id);
     if (agent.credits - l <= 0) continue;
-    const c = { agent, load: l, distance: distance(at, agent.position) };
-    if (!best || better(c, best)) best = c;
+    const d = distance(at, agent.position);
+    if (!best || better(agent, l, d, best, bestLoad, bestDistance)) {
+      best = agent;
+      bestLoad = l;
+      bestDistance = d;
+    }
   }
-  return best?.agent;
+  return best;
 }
 
-type Choice = { agent: AgentRecord; load: number; distance: number };
-
-function better(a: Choice, b: Choice): boolean {
+/** Whether agent `a` (load `la`, distance `da`) is a better choice than `b`. */
+function better(a: AgentRecord, la: number, da: number, b: AgentRecord, lb: number, db: number): boolean {
   // load / credits compared exactly, by cross-multiplying.
-  const ratio = a.load * b.agent.credits - b.load * a.agent.credits;
+  const ratio = la * b.credits - lb * a.credits;
   if (ratio !== 0) return ratio < 0;
-  if (a.distance !== b.distance) return a.distance < b.distance;
-  return a.agent.id < b.agent.id;
+  if (da !== db) return da < db;
+  return a.id < b.id;
 }
 
 function distance(at: Point | undefined, p: Point | undefined): number {
