@@ -66,6 +66,13 @@ export interface AgentDirectory {
   /** Presence changes as they happen. */
   onPresence(listener: (e: PresenceEvent) => void): () => void;
   readonly size: number;
+  /**
+   * Grows whenever an answer of `query` could change: an agent added or removed, its presence,
+   * descriptor or position changed. Heartbeats, which change only `lastSeenMs` (and an index's
+   * `inFlight`), need not count. While it holds, a query names the same agents in the same order
+   * with the same descriptors, so a caller may keep the answer.
+   */
+  readonly generation: number;
 }
 
 /** What one candidate knows about a group's leadership. */

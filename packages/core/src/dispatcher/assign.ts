@@ -1,4 +1,4 @@
-import { TaskState, TaskStrategy } from "@swarmlink/protocol";
+import { type Task, TaskState, TaskStrategy } from "@swarmlink/protocol";
 import type { AgentRecord } from "../types.js";
 import { byUrgency, capableAgents, hasFreeCredit, pickLeastLoaded, taskPoint } from "./allocate.js";
 import { type AuctionEntry, Auctioneer } from "./auctioneer.js";
@@ -29,6 +29,9 @@ export class Assigner {
   #avoid = new Map<string, Set<string>>();
   #auctions: Auctioneer;
   #awarder: Awarder;
+  /** Capable agents by requirement (see `#capable`), as of directory generation `#capableAt`. */
+  #capableOf = new Map<string, AgentRecord[]>();
+  #capableAt = -1;
 
   constructor(ctx: TermContext) {
     this.#ctx = ctx;
@@ -66,11 +69,10 @@ export class Assigner {
       if (due && !(r.task.deadlineMs > 0 && r.task.deadlineMs <= now)) waiting.push(r);
     }
     waiting.sort(byUrgency);
-    const seen = new Map<string, AgentRecord[]>();
     /** This pass's auction tasks, by the attempt their award would be. */
     const auctions = new Map<number, AuctionEntry[]>();
     for (const r of waiting) {
-      const agents = this.#capable(r, seen);
+      const agents = this.#capable(r.task);
       if (!agents.some((a) => hasFreeCredit(a, load))) continue;
       const id = r.task.id;
       if (r.task.strategy === TaskStrategy.TASK_STRATEGY_AUCTION && o.auction) {
@@ -108,7 +110,7 @@ export class Assigner {
     if (table.waitingCount > 0 || (t.strategy === TaskStrategy.TASK_STRATEGY_AUCTION && o.auction)) return;
     // A known task (a duplicate submission) keeps the credit it holds; claiming would move it.
     if (table.get(t.id) || this.#busy.has(t.id)) return;
-    const chosen = this.#pick(t.id, capableAgents(t, o.directory), r);
+    const chosen = this.#pick(t.id, this.#capable(t), r);
     if (!chosen) return;
     credits.hold(chosen.id, t.id);
     this.#busy.add(t.id);
@@ -151,17 +153,23 @@ export class Assigner {
     return pickLeastLoaded(fresh, load, at) ?? (avoid ? pickLeastLoaded(agents, load, at) : undefined);
   }
 
-  /** Capable agents, asked of the directory once per pass per requirement. */
-  #capable(r: TaskRecord, seen: Map<string, AgentRecord[]>): AgentRecord[] {
-    const t = r.task;
-    const key =
-      t.strategy === TaskStrategy.TASK_STRATEGY_DIRECT
-        ? `direct\u0000${t.targetAgentId}\u0000${JSON.stringify([t.capabilities, t.attributes])}`
-        : JSON.stringify([[...t.capabilities].sort(), Object.entries(t.attributes).sort()]);
-    let agents = seen.get(key);
+  /**
+   * Capable agents of the task's requirement, asked of the directory once per requirement while its
+   * generation holds (every submission is claimed: a query each would cost more than the rest of
+   * the claim). `direct` asks for its one agent each time.
+   */
+  #capable(t: Task): AgentRecord[] {
+    const { directory } = this.#ctx.o;
+    if (t.strategy === TaskStrategy.TASK_STRATEGY_DIRECT) return capableAgents(t, directory);
+    if (directory.generation !== this.#capableAt || this.#capableOf.size >= CAPABLE_CACHE_LIMIT) {
+      this.#capableOf.clear();
+      this.#capableAt = directory.generation;
+    }
+    const key = requirementKey(t);
+    let agents = this.#capableOf.get(key);
     if (!agents) {
-      agents = capableAgents(t, this.#ctx.o.directory);
-      seen.set(key, agents);
+      agents = capableAgents(t, directory);
+      this.#capableOf.set(key, agents);
     }
     return agents;
   }
@@ -233,4 +241,13 @@ export class Assigner {
       this.#ctx.failed(err, "award answer not recorded", { taskId: id, agentId });
     }
   }
+}
+
+/** Requirements kept at once by `Assigner.#capable`; past it the map starts over. */
+const CAPABLE_CACHE_LIMIT = 1024;
+
+/** One string per requirement: the capabilities as given, then the attributes when there are any. */
+function requirementKey(t: Task): string {
+  for (const _ in t.attributes) return JSON.stringify([t.capabilities, Object.entries(t.attributes)]);
+  return JSON.stringify(t.capabilities);
 }

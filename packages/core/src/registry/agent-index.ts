@@ -72,6 +72,7 @@ export class AgentIndex implements AgentDirectory {
   readonly #log: RegistryLogger;
   readonly #view: QueryView<IndexedAgent>;
   #badRecords = 0;
+  #generation = 0;
 
   constructor(opts: AgentIndexOptions = {}) {
     this.#grid = new SpatialGrid(opts.cellSizeM ?? DEFAULT_CELL_SIZE_M);
@@ -92,6 +93,10 @@ export class AgentIndex implements AgentDirectory {
 
   get size(): number {
     return this.#slots.size;
+  }
+
+  get generation(): number {
+    return this.#generation;
   }
 
   /** Store records that could not be read (not an AgentInfo, or the key and id disagree). */
@@ -215,6 +220,7 @@ export class AgentIndex implements AgentDirectory {
     slot.agent = withChanges(slot.agent, { position: point });
     slot.descriptor = { ...slot.descriptor, position };
     this.#grid.set(id, point);
+    this.#generation++;
     return true;
   }
 
@@ -225,11 +231,13 @@ export class AgentIndex implements AgentDirectory {
     this.#unindex(id, slot.agent);
     this.#slots.delete(id);
     this.#pending.delete(id);
+    this.#generation++;
     this.#emit(withChanges(slot.agent, { status: "offline", reason }));
     return true;
   }
 
   #put(id: string, next: Slot, prev: Slot | undefined): void {
+    this.#generation++;
     if (prev) this.#unindex(id, prev.agent);
     this.#slots.set(id, next);
     for (const cap of next.agent.capabilities) this.#caps.add(cap, id);

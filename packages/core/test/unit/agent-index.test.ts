@@ -208,6 +208,55 @@ describe("AgentIndex queries", () => {
     );
   });
 
+  it("keep their answers while the generation holds, and a change that alters one moves it", () => {
+    const op = fc.record({
+      who: fc.nat(),
+      kind: fc.constantFrom("move", "presence", "record", "heartbeat", "remove"),
+      at: fc.record({ x: coord, y: coord }),
+      status: fc.constantFrom(...STATES),
+      caps: fc.subarray(CAPS),
+    });
+    // What a query answers, but for what heartbeats change (lastSeenMs, inFlight).
+    const answer = (index: AgentIndex, q: AgentQuery) =>
+      index.query(q).map(({ lastSeenMs: _l, inFlight: _i, ...rest }) => rest);
+    fc.assert(
+      fc.property(
+        fc.array(spec, { minLength: 1, maxLength: 30 }),
+        fc.array(op, { maxLength: 30 }),
+        fc.array(query, { minLength: 1, maxLength: 4 }),
+        (specs, ops, qs) => {
+          const index = build(specs, 10);
+          let seq = 10;
+          let revision = 100;
+          for (const o of ops) {
+            const id = `a${o.who % specs.length}`;
+            const before = index.generation;
+            const answers = qs.map((q) => answer(index, q));
+            let changed: boolean;
+            if (o.kind === "move") changed = index.move(id, { cartesian: o.at });
+            else if (o.kind === "remove") changed = index.remove(id);
+            else if (o.kind === "heartbeat")
+              changed = index.heartbeat(id, 1, o.who % 3, T0 + o.who) !== "unknown";
+            else if (o.kind === "presence") {
+              const e = { agentId: id, status: o.status, epoch: 1, seq: ++seq, reason: "t", atMs: T0 };
+              changed = index.applyPresence(e);
+            } else {
+              const rec = info(id, { seq: ++seq, caps: o.caps, at: o.at, status: o.status });
+              changed = index.applyRecord(id, rec, ++revision);
+            }
+            if (changed && o.kind !== "heartbeat") assert.ok(index.generation > before, o.kind);
+            if (index.generation === before) {
+              for (const [i, q] of qs.entries()) {
+                assert.deepEqual(answer(index, q), answers[i], `${o.kind} ${JSON.stringify(q)}`);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it("finds the k nearest far outside the fleet and across huge radii without visiting every cell", () => {
     const index = build(
       [

@@ -24,6 +24,7 @@ export const S = CommandReceiptState;
 export class MapDirectory implements AgentDirectory {
   readonly #agents = new Map<string, AgentRecord>();
   readonly #listeners = new Set<(e: PresenceEvent) => void>();
+  generation = 0;
 
   get size(): number {
     return this.#agents.size;
@@ -60,6 +61,7 @@ export class MapDirectory implements AgentDirectory {
       registeredAtMs: 0,
       lastSeenMs: 0,
     });
+    this.generation++;
     for (const l of this.#listeners) l({ agentId: id, status, epoch: 1, seq, reason: "test", atMs: 0 });
   }
 }

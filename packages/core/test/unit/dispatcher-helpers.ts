@@ -51,6 +51,7 @@ export async function run(clock: SimulatedClock, ms: number, stepMs = 10): Promi
 export class FakeDirectory implements AgentDirectory {
   #agents = new Map<string, AgentRecord>();
   #listeners = new Set<(e: PresenceEvent) => void>();
+  generation = 0;
 
   add(a: Partial<AgentRecord> & { id: string }): AgentRecord {
     const rec: AgentRecord = {
@@ -69,6 +70,7 @@ export class FakeDirectory implements AgentDirectory {
       ...a,
     };
     this.#agents.set(rec.id, rec);
+    this.generation++;
     this.#emit(rec, "registered");
     return rec;
   }
@@ -77,6 +79,7 @@ export class FakeDirectory implements AgentDirectory {
     const a = this.#agents.get(id)!;
     const rec = { ...a, status, seq: a.seq + 1 };
     this.#agents.set(id, rec);
+    this.generation++;
     this.#emit(rec, status);
   }
 
