@@ -3,8 +3,10 @@ import {
   type Clock,
   decodeEnvelope,
   type Envelope,
+  type EnvelopeEncoder,
   type ErrorPayload,
   encodePayload,
+  envelopeEncoder,
   isSwarmError,
   type PayloadInit,
   SwarmError,
@@ -110,6 +112,8 @@ export class ReportBatcher {
   #o: ReportBatcherOptions;
   #pending: Pending[] = [];
   #bytes = 0;
+  /** Made at the first batch, so that a malformed source fails the reports as it did, not the constructor. */
+  #envelope: EnvelopeEncoder | undefined;
 
   constructor(o: ReportBatcherOptions) {
     this.#o = o;
@@ -148,7 +152,8 @@ export class ReportBatcher {
         RESULTS_FIELD,
         batch.map((p) => p.result),
       );
-      const data = encodedEnvelopeBytes("swarmlink.v1.TaskResultBatch", results, source, clock);
+      this.#envelope ??= envelopeEncoder("swarmlink.v1.TaskResultBatch", source, { clock });
+      const data = this.#envelope(results);
       const reply = await bus.request(subjects.taskReports(), data, { timeout: timeoutMs });
       acks = readReply(reply.data, "swarmlink.v1.TaskReportAcks").acks as TaskReportAck[];
     } catch (err) {

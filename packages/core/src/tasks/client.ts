@@ -2,6 +2,9 @@ import {
   abortError,
   type Clock,
   decodeEnvelope,
+  type EnvelopeEncoder,
+  encodePayload,
+  envelopeEncoder,
   isSwarmError,
   SwarmError,
   subjects,
@@ -88,6 +91,8 @@ export class TaskClient {
   #source: string;
   #timeoutMs: number;
   #newId: UlidFactory;
+  /** Submissions' Envelopes: type and source checked and encoded once. */
+  #taskEnvelope: EnvelopeEncoder;
 
   constructor(opts: TaskClientOptions) {
     if (typeof opts?.bus?.request !== "function") {
@@ -102,6 +107,7 @@ export class TaskClient {
     }
     this.#timeoutMs = t;
     this.#newId = taskIdFactory(this.#clock);
+    this.#taskEnvelope = envelopeEncoder("swarmlink.v1.Task", this.#source, { clock: this.#clock });
   }
 
   /**
@@ -114,7 +120,7 @@ export class TaskClient {
   async submit(spec: TaskSpec, opts: TaskCallOptions = {}): Promise<SubmitResult> {
     const id = spec?.idempotencyKey !== undefined ? taskIdForKey(spec.idempotencyKey) : this.#newId();
     const task = buildTask(spec, id);
-    const data = envelopeBytes("swarmlink.v1.Task", task, this.#source, this.#clock);
+    const data = this.#taskEnvelope(encodePayload("swarmlink.v1.Task", task));
     const publishOpts = { msgId: id, timeout: opts.timeoutMs ?? this.#timeoutMs, signal: opts.signal };
     let ack: Awaited<ReturnType<Bus["streams"]["publish"]>>;
     try {
