@@ -105,7 +105,7 @@ export class TaskTable {
   async create(rec: TaskRecord, events?: TaskRecord[]): Promise<"created" | "exists"> {
     const id = rec.task.id;
     if (this.#slots.has(id)) return "exists";
-    const next = { ...rec, fencingToken: this.#o.token };
+    const next = this.#stamped(rec);
     const step: Step = events ? { next, events } : { next };
     await this.#o.beforeWrite(step);
     const encoded = encodeRecord(next);
@@ -164,8 +164,8 @@ export class TaskTable {
       const prev = slot.rec;
       const chosen = decide(prev);
       if (!chosen) return undefined;
-      const step: Step = { ...chosen, next: { ...chosen.next, fencingToken: this.#o.token } };
-      const { next } = step;
+      const next = this.#stamped(chosen.next);
+      const step: Step = next === chosen.next ? chosen : { ...chosen, next };
       if (step.volatile) {
         // Not stored (see Step.volatile); `slot.revision` stays that of the last stored step.
         slot.rec = next;
@@ -225,6 +225,14 @@ export class TaskTable {
       this.#slots.delete(id);
       this.#remember(slot.rec);
     }
+  }
+
+  /**
+   * The record under this term's token. Records are never changed once made, so one that carries
+   * the token already (made from a record this term wrote) is used as it is: no copy per step.
+   */
+  #stamped(rec: TaskRecord): TaskRecord {
+    return rec.fencingToken === this.#o.token ? rec : { ...rec, fencingToken: this.#o.token };
   }
 
   /** Keeps `#waiting` in step with a slot's record (a finished record never waits). */
