@@ -19,8 +19,11 @@ export interface TaskTableOptions {
   recentLimit: number;
   /** TTL of finished records in the Store, in ms; 0: none. */
   finishedRecordTtlMs: number;
-  /** Runs before a step's record is written (e.g. the dead-letter publish); a throw cancels the step. */
-  beforeWrite: (step: Step) => Promise<void>;
+  /**
+   * Runs before a step's record is written (e.g. the dead-letter publish); a throw or a rejection
+   * cancels the step. Undefined when there is nothing to wait for (most steps): no await then.
+   */
+  beforeWrite: (step: Step) => Promise<void> | undefined;
   /**
    * Runs after a step's record is written (events, timers, stats), with `next` encoded as it was
    * stored (undefined for a volatile step), so that its event need not encode it again.
@@ -107,7 +110,8 @@ export class TaskTable {
     if (this.#slots.has(id)) return "exists";
     const next = this.#stamped(rec);
     const step: Step = events ? { next, events } : { next };
-    await this.#o.beforeWrite(step);
+    const before = this.#o.beforeWrite(step);
+    if (before) await before;
     const encoded = encodeRecord(next);
     let revision: number;
     try {
@@ -176,7 +180,8 @@ export class TaskTable {
       }
       const encoded = encodeRecord(next);
       try {
-        await this.#o.beforeWrite(step);
+        const before = this.#o.beforeWrite(step);
+        if (before) await before;
         slot.revision = await this.#o.fenced.write(
           kvKeys.task(id),
           (cur) => {

@@ -172,12 +172,14 @@ export class Term implements TermContext {
   }
 
   /** A dead letter goes to SWARM_DLQ before its record says so: at-least-once, de-duplicated by id. */
-  async #beforeWrite(step: Step): Promise<void> {
+  #beforeWrite(step: Step): Promise<void> | undefined {
     const { o } = this;
     const rec = step.next;
-    if (rec.state !== TaskState.TASK_STATE_DEAD_LETTERED) return;
-    const data = envelopeBytes("swarmlink.v1.TaskInfo", rec, o.coordinatorId, o.clock);
-    await o.bus.streams.publish(subjects.deadLetter("tasks"), data, { msgId: `dlq-${rec.task.id}` });
+    if (rec.state !== TaskState.TASK_STATE_DEAD_LETTERED) return undefined;
+    return (async () => {
+      const data = envelopeBytes("swarmlink.v1.TaskInfo", rec, o.coordinatorId, o.clock);
+      await o.bus.streams.publish(subjects.deadLetter("tasks"), data, { msgId: `dlq-${rec.task.id}` });
+    })();
   }
 
   #afterWrite(prev: TaskRecord | undefined, step: Step, encoded: Uint8Array | undefined): void {
