@@ -113,14 +113,14 @@ export class RedisStore implements Store {
     return this.#write("create", key, value, opts, 0);
   }
 
-  async update(
-    key: string,
-    value: Uint8Array,
-    expectedRevision: number,
-    opts?: WriteOptions,
-  ): Promise<number> {
-    this.#life.check(opts?.signal);
-    checkRevision(expectedRevision);
+  update(key: string, value: Uint8Array, expectedRevision: number, opts?: WriteOptions): Promise<number> {
+    // Not async: an async function returning #write's promise would take two more turns to settle.
+    try {
+      this.#life.check(opts?.signal);
+      checkRevision(expectedRevision);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.#write("update", key, value, opts, expectedRevision);
   }
 
