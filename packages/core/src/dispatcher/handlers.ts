@@ -134,7 +134,7 @@ export class Handlers {
   /** Applies a report if it is on the task's current attempt; resolves with the record either way. */
   async #report(id: string, rep: TaskResult): Promise<TaskRecord> {
     const { table, o, policy } = this.#ctx;
-    await this.#lookup(id);
+    if (!table.get(id)) await this.#lookup(id); // takes over a record this term does not hold yet
     const applied = await table.apply(id, (r) => report(r, rep, o.clock.now(), policy));
     return applied ?? (await this.#lookup(id));
   }
