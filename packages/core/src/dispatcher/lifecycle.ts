@@ -103,10 +103,29 @@ export function backoffMs(attempt: number, p: RetryPolicy): number {
   return Math.round(base * (1 + p.backoffJitter * p.random()));
 }
 
-/** An agent's report on its attempt (see `Dispatcher` for the rules). */
+/**
+ * An agent's report on its attempt (see `Dispatcher` for the rules). A report past ACCEPTED on an
+ * attempt still AWARDED here (its answer to the award has not been recorded yet: the two travel
+ * apart, and either may come first) says the agent took it: the step then carries that ACCEPTED as
+ * an event first, so a task's events are the same whichever arrives first.
+ */
 export function report(r: TaskRecord, rep: TaskResult, nowMs: number, policy: RetryPolicy): Step | undefined {
   if (!HOLDING_STATES.has(r.state) || rep.attempt !== r.attempts) return undefined;
   if (rep.agentId && rep.agentId !== r.assignee) return undefined;
+  if (r.state === S.TASK_STATE_AWARDED && rep.state !== S.TASK_STATE_ACCEPTED) {
+    const accepted = accept(r, rep.attempt, nowMs)?.next;
+    const step = accepted && beyondAccepted(accepted, rep, nowMs, policy);
+    return step && { ...step, events: [accepted, ...(step.events ?? [])] };
+  }
+  return beyondAccepted(r, rep, nowMs, policy);
+}
+
+function beyondAccepted(
+  r: TaskRecord,
+  rep: TaskResult,
+  nowMs: number,
+  policy: RetryPolicy,
+): Step | undefined {
   switch (rep.state) {
     case S.TASK_STATE_ACCEPTED:
       return accept(r, rep.attempt, nowMs);

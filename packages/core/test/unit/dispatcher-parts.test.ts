@@ -92,6 +92,35 @@ describe("Dispatcher parts", () => {
     assert.equal(report(done, rep({ state: S.TASK_STATE_FAILED }), 5, policy), undefined);
   });
 
+  it("records the ACCEPTED a report implies when it comes before the award's answer", () => {
+    const task = new swarmlink.v1.Task({ id: "t1", kind: "k" });
+    const awarded = { ...newRecord(task, 1, 0), state: S.TASK_STATE_AWARDED, assignee: "a", attempts: 1 };
+    const rep = (p: object) => new swarmlink.v1.TaskResult({ taskId: "t1", agentId: "a", attempt: 1, ...p });
+    const states = (step: ReturnType<typeof report>) => [
+      ...(step?.events ?? []).map((e) => e.state),
+      step?.next.state,
+      step?.volatile ?? false,
+    ];
+    const done = report(awarded, rep({ state: S.TASK_STATE_SUCCEEDED }), 5, policy);
+    assert.deepEqual(states(done), [S.TASK_STATE_ACCEPTED, S.TASK_STATE_SUCCEEDED, false]);
+    assert.equal(done!.events![0]!.updatedMs, 5);
+    const failed = report(awarded, rep({ state: S.TASK_STATE_FAILED }), 5, policy);
+    assert.deepEqual(states(failed), [
+      S.TASK_STATE_ACCEPTED,
+      S.TASK_STATE_FAILED,
+      S.TASK_STATE_QUEUED,
+      false,
+    ]);
+    const progress = report(awarded, rep({ state: S.TASK_STATE_PROGRESS }), 5, policy);
+    assert.deepEqual(states(progress), [S.TASK_STATE_ACCEPTED, S.TASK_STATE_PROGRESS, true]);
+    // ACCEPTED itself is the plain transition; a report of another attempt changes nothing.
+    assert.deepEqual(states(report(awarded, rep({ state: S.TASK_STATE_ACCEPTED }), 5, policy)), [
+      S.TASK_STATE_ACCEPTED,
+      true,
+    ]);
+    assert.equal(report(awarded, rep({ state: S.TASK_STATE_SUCCEEDED, attempt: 2 }), 5, policy), undefined);
+  });
+
   it("counts credits per agent and moves them with the task", () => {
     const c = new Credits();
     c.hold("a", "t1");
