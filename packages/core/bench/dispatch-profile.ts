@@ -1,10 +1,11 @@
 /**
  * CPU profile of one dispatch case (dispatch.bench.ts) in this process, the measured phase only:
- * `node --import tsx packages/core/bench/dispatch-profile.ts [memory|redis|nats-kv|split] [tasks] [out.cpuprofile]`.
+ * `node --import tsx packages/core/bench/dispatch-profile.ts [memory|redis|nats-kv|split|split-heap] [tasks] [out]`.
  * Prints the functions with the most self time and the most inclusive time (code of this repository
  * only), in µs per task, and writes the profile for Chrome DevTools / speedscope if asked. `split`
  * profiles the SwarmNode process of the split case (dispatch-split.ts, NATS + Redis) over the
- * measured phase.
+ * measured phase; `split-heap` samples that process's allocations instead (bytes per task by the
+ * allocating function, garbage included), what its garbage collector then has to clear.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
@@ -41,9 +42,10 @@ const FLEET = {
 const kind = process.argv[2] ?? "memory";
 const tasks = Number(process.argv[3] ?? 10_000);
 const out = process.argv[4];
-if (!["memory", "redis", "nats-kv", "split"].includes(kind)) throw new Error(`unknown case ${kind}`);
-if (kind === "split") {
-  await profileSplit();
+if (!["memory", "redis", "nats-kv", "split", "split-heap"].includes(kind))
+  throw new Error(`unknown case ${kind}`);
+if (kind === "split" || kind === "split-heap") {
+  await profileSplit(kind === "split-heap");
   process.exit(0);
 }
 
@@ -124,6 +126,41 @@ function summarize(p: Profile, perTask: number): string {
   return `profiled ${(total / 1e6).toFixed(2)} s\n--- self time\n${table(self)}\n--- inclusive (this repository)\n${table(incl)}\n`;
 }
 
+interface HeapNode {
+  callFrame: ProfileNode["callFrame"];
+  selfSize: number;
+  children: HeapNode[];
+}
+interface HeapProfile {
+  head: HeapNode;
+}
+
+/** Bytes allocated per task by function: by itself, and under it (functions of this repository). */
+function summarizeHeap(p: HeapProfile, perTask: number): string {
+  const self = new Map<string, number>();
+  const incl = new Map<string, number>();
+  let total = 0;
+  const walk = (n: HeapNode, above: Set<string>) => {
+    const k = label({ id: 0, callFrame: n.callFrame });
+    total += n.selfSize;
+    self.set(k, (self.get(k) ?? 0) + n.selfSize);
+    const path = n.callFrame.url.includes("/packages/") ? new Set(above).add(k) : above;
+    for (const a of path) incl.set(a, (incl.get(a) ?? 0) + n.selfSize);
+    for (const c of n.children) walk(c, path);
+  };
+  walk(p.head, new Set());
+  const table = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, TOP)
+      .map(
+        ([k, bytes]) =>
+          `${(bytes / perTask).toFixed(0).padStart(8)} B ${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${k}`,
+      )
+      .join("\n");
+  return `sampled ${(total / perTask).toFixed(0)} B per task\n--- allocated by itself\n${table(self)}\n--- allocated under it (this repository)\n${table(incl)}\n`;
+}
+
 function label(n: ProfileNode): string {
   const f = n.callFrame;
   const file = f.url.replace(/^.*?\/(packages|node_modules)\//, "$1/");
@@ -131,9 +168,9 @@ function label(n: ProfileNode): string {
 }
 
 /** The split case, profiled in the SwarmNode process (test/fixtures/swarm-node.ts writes it on stop). */
-async function profileSplit(): Promise<void> {
-  const file = out ?? join(tmpdir(), `swarm-node-${process.pid}.cpuprofile`);
-  process.env.SWARM_NODE_CPU_PROFILE = file;
+async function profileSplit(heap: boolean): Promise<void> {
+  const file = out ?? join(tmpdir(), `swarm-node-${process.pid}.${heap ? "heapprofile" : "cpuprofile"}`);
+  process.env[heap ? "SWARM_NODE_HEAP_PROFILE" : "SWARM_NODE_CPU_PROFILE"] = file;
   const nats = await startNats();
   const redis = await startRedis();
   try {
@@ -147,7 +184,10 @@ async function profileSplit(): Promise<void> {
       ...FLEET,
     });
     process.stdout.write(`${r.tasks} tasks: ${Math.round(r.tasksPerSecond)} tasks/s; profile in ${file}\n`);
-    process.stdout.write(summarize(JSON.parse(await readFile(file, "utf8")) as Profile, r.tasks));
+    const profile = JSON.parse(await readFile(file, "utf8"));
+    process.stdout.write(
+      heap ? summarizeHeap(profile as HeapProfile, r.tasks) : summarize(profile as Profile, r.tasks),
+    );
   } finally {
     await redis.stop();
     await nats.stop();

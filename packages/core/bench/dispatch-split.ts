@@ -65,7 +65,8 @@ export async function splitDispatchCase(o: SplitCaseOptions): Promise<SplitCaseR
     const before = reported();
     const cpu = cpuReader([node.proc.pid!, o.natsPid, o.redisPid]);
     const traffic = await natsTraffic(o.natsMonitorUrl);
-    const profiling = process.env.SWARM_NODE_CPU_PROFILE !== undefined;
+    const profiling =
+      process.env.SWARM_NODE_CPU_PROFILE !== undefined || process.env.SWARM_NODE_HEAP_PROFILE !== undefined;
     if (profiling) node.proc.kill("SIGUSR2"); // dispatch-profile.ts: the measurement starts
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
