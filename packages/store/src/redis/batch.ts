@@ -19,7 +19,9 @@ export type WriteOutcome =
 
 interface Pending {
   key: string;
-  args: [string, Buffer, number, Mode, number];
+  /** The write's line of the packed batch (see the write script), without its value. */
+  head: string;
+  value: Uint8Array;
   resolve: (o: WriteOutcome) => void;
   reject: (err: unknown) => void;
 }
@@ -50,11 +52,12 @@ export class WriteBatcher {
   }
 
   /** `value` is read when the run is sent, at the end of the turn: the caller must not change it. */
-  write(mode: Mode, key: string, value: Buffer, ttlMs: number, expected: number): Promise<WriteOutcome> {
+  write(mode: Mode, key: string, value: Uint8Array, ttlMs: number, expected: number): Promise<WriteOutcome> {
     return new Promise((resolve, reject) => {
       if (this.#pending.length === 0) process.nextTick(() => this.#flush());
-      this.#pending.push({ key, args: [key, value, ttlMs, mode, expected], resolve, reject });
-      this.#bytes += value.length;
+      const head = `${key} ${mode} ${ttlMs} ${expected} ${value.length}\n`;
+      this.#pending.push({ key, head, value, resolve, reject });
+      this.#bytes += head.length + value.length;
       if (this.#pending.length >= MAX_BATCH_WRITES || this.#bytes >= MAX_BATCH_BYTES) this.#flush();
     });
   }
@@ -62,15 +65,19 @@ export class WriteBatcher {
   #flush(): void {
     const batch = this.#pending;
     if (batch.length === 0) return;
+    // One Buffer for the whole batch (keys are ASCII, so a line's length is its byte count).
+    const packed = Buffer.allocUnsafe(this.#bytes);
     this.#pending = [];
     this.#bytes = 0;
     const keys = this.#layout.shared;
-    const args: (string | Buffer | number)[] = [this.#maxlen];
+    let at = 0;
     for (const p of batch) {
       keys.push(this.#layout.valuePrefix + p.key);
-      args.push(...p.args);
+      at += packed.write(p.head, at, "latin1");
+      packed.set(p.value, at);
+      at += p.value.length;
     }
-    scripts.write.run(this.#client, keys, args).then(
+    scripts.write.run(this.#client, keys, [this.#maxlen, packed]).then(
       (reply) => {
         const out = reply as (number | string)[];
         if (!Array.isArray(out) || out.length !== 2 * batch.length) {

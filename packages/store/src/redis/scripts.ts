@@ -58,15 +58,18 @@ end
 /**
  * A batch of writes, applied one after another in one script run (one round trip and one script
  * call for every write the store was asked for in the same turn). KEYS 5… are the value HASHes, one
- * per write, in order. ARGV: maxlen, then five per write: key, value, ttlMs (0 = none), mode
- * (put|create|update), expected revision. Returns code, revision-or-message for each write: 0
- * written (the new revision), 1 exists (create; the current revision), 2 conflict (update; the
- * current revision), 3 refused by Redis (its error message: out of memory, a wrong type…). Each
- * write runs under pcall, so one refused write neither undoes nor stops the others — as if each
- * had been a script of its own.
+ * per write, in order. ARGV: maxlen, then the writes packed in one string (one argument instead of
+ * five per write, which the client and the server each pay for): per write a line
+ * `<key> <mode> <ttlMs> <expected> <value bytes>\n` (mode put|create|update, ttlMs 0 = none), then
+ * the value's bytes. Returns code, revision-or-message for each write: 0 written (the new
+ * revision), 1 exists (create; the current revision), 2 conflict (update; the current revision), 3
+ * refused by Redis (its error message: out of memory, a wrong type…). Each write runs under pcall,
+ * so one refused write neither undoes nor stops the others — as if each had been a script of its
+ * own.
  */
 const WRITE = `
 local maxlen = ARGV[1]
+local batch = ARGV[2]
 local now = now_ms()
 local function write(key, vkey, value, ttl, mode, expected)
   local leased = reap(key, vkey, now, maxlen)
@@ -86,9 +89,13 @@ local function write(key, vkey, value, ttl, mode, expected)
   return 0, rev
 end
 local out = {}
+local pos = 1
 for i = 1, #KEYS - 4 do
-  local a = 1 + (i - 1) * 5
-  local ok, code, rev = pcall(write, ARGV[a + 1], KEYS[4 + i], ARGV[a + 2], tonumber(ARGV[a + 3]), ARGV[a + 4], tonumber(ARGV[a + 5]))
+  local _, e, key, mode, ttl, expected, len = string.find(batch, '^(%S+) (%a+) (%d+) (%d+) (%d+)\\n', pos)
+  if not e then return redis.error_reply('ERR malformed write batch at write ' .. i) end
+  local value = string.sub(batch, e + 1, e + tonumber(len))
+  pos = e + tonumber(len) + 1
+  local ok, code, rev = pcall(write, key, KEYS[4 + i], value, tonumber(ttl), mode, tonumber(expected))
   if ok then
     out[#out + 1] = code
     out[#out + 1] = rev

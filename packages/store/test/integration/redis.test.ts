@@ -189,6 +189,20 @@ describe("RedisStore on a private redis-server", () => {
     }
   });
 
+  it("keeps every value of a run byte for byte, whatever bytes it holds (the run packs them in one argument)", async () => {
+    const store = await connect();
+    const values = [
+      new Uint8Array(0),
+      bytes("k 9 put 0 0 3\nabc\n"), // what a write's line looks like
+      Uint8Array.from({ length: 256 }, (_, i) => i),
+      new Uint8Array(70_000).fill(0x0a),
+    ];
+    await Promise.all(values.map((v, i) => store.put(`bin.${i}`, v)));
+    for (const [i, v] of values.entries()) {
+      assert.deepEqual([...((await store.get(`bin.${i}`))?.value ?? [])], [...v], `value ${i}`);
+    }
+  });
+
   it("writes the value as it was when put was called, though the run goes out later", async () => {
     const store = await connect();
     const value = bytes("first");
