@@ -24,6 +24,15 @@ export function rememberTaskBytes(task: Task, bytes: Uint8Array): void {
   taskBytes.set(task, bytes);
 }
 
+/**
+ * A copy of a submitted task's bytes to remember: a decoded payload is a view into the buffer the
+ * message was read into, which a remembered view would keep alive as long as the task. (A Buffer's
+ * own `slice()` is such a view too, not a copy.)
+ */
+export function ownTaskBytes(payload: Uint8Array): Uint8Array {
+  return Buffer.from(payload);
+}
+
 /** The encoded `task`: remembered, or encoded now and remembered. */
 export function encodedTask(task: Task): Uint8Array {
   let bytes = taskBytes.get(task);

@@ -4,7 +4,7 @@ import { taskProblem } from "../tasks/spec.js";
 import { TASKS_STREAM } from "../tasks/wire.js";
 import type { Assigner } from "./assign.js";
 import type { TermContext } from "./context.js";
-import { rememberTaskBytes } from "./encoding.js";
+import { ownTaskBytes, rememberTaskBytes } from "./encoding.js";
 import { award, reject } from "./lifecycle.js";
 import { DEFAULT_INTAKE_MAX_IN_FLIGHT, INTAKE_CONSUMER } from "./options.js";
 import { newRecord, type TaskRecord } from "./record.js";
@@ -94,7 +94,7 @@ export class Intake {
       const env = decodeEnvelope(m.data);
       task = unwrapAs(env, "swarmlink.v1.Task");
       if (!isValidId(task.id)) throw new Error("task id is not a valid id");
-      rememberTaskBytes(task, env.payload.slice()); // a copy: the payload may share a large read buffer
+      rememberTaskBytes(task, ownTaskBytes(env.payload));
     } catch (err) {
       stats.malformed++;
       o.log.warn({ err, seq: m.seq }, "submission is not a task; dropped");

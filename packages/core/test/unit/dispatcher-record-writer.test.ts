@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { decodePayload, encodePayload, TaskState } from "@swarmlink/protocol";
 import fc from "fast-check";
-import { encodeAward } from "../../src/dispatcher/encoding.js";
+import { encodeAward, ownTaskBytes } from "../../src/dispatcher/encoding.js";
 import { decodeRecord, encodeRecord, newRecord, type TaskRecord } from "../../src/dispatcher/record.js";
 import { writeRecord } from "../../src/dispatcher/record-writer.js";
 
@@ -107,5 +107,14 @@ describe("the dispatcher's record writer (record-writer.ts)", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("remembers a submitted task's bytes as a copy of its own, not a view into the message's buffer", () => {
+    const read = Buffer.from([9, 9, 1, 2, 3, 9]);
+    const payload = read.subarray(2, 5); // as a decoded Envelope's payload is
+    const own = ownTaskBytes(payload);
+    assert.deepEqual([...own], [1, 2, 3]);
+    read.fill(0);
+    assert.deepEqual([...own], [1, 2, 3]);
   });
 });
