@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { pickLeastLoaded } from "../../src/dispatcher/allocate.js";
 import type { AgentRecord, Point } from "../../src/types.js";
+import { agentRecord } from "./dispatcher-helpers.js";
 
 const point = fc.record({
   x: fc.integer({ min: -5, max: 5 }),
@@ -18,24 +19,6 @@ const agents = fc.uniqueArray(
   }),
   { selector: (a) => a.id, maxLength: 6 },
 );
-
-function record(a: { id: string; credits: number; position: Point | undefined }): AgentRecord {
-  return {
-    id: a.id,
-    kind: "robot",
-    capabilities: [],
-    attributes: {},
-    position: a.position,
-    credits: a.credits,
-    awardBatches: false,
-    softwareVersion: "1",
-    status: "online",
-    epoch: 1,
-    seq: 0,
-    registeredAtMs: 0,
-    lastSeenMs: 0,
-  };
-}
 
 /** The rule as the docs state it, by sorting: free credit, least loaded, nearest (none last), id. */
 function reference(
@@ -59,7 +42,7 @@ describe("pickLeastLoaded", () => {
   it("chooses as the rule says: a free credit, least loaded, then nearest, then by id", () => {
     fc.assert(
       fc.property(agents, fc.option(point, { nil: undefined }), (spec, at) => {
-        const list = spec.map(record);
+        const list = spec.map(({ id, credits, position }) => agentRecord({ id, credits, position }));
         const held = new Map<string, number>(spec.map((a) => [a.id, a.held]));
         const load = (id: string) => held.get(id)!;
         assert.equal(pickLeastLoaded(list, load, at)?.id, reference(list, held, at));

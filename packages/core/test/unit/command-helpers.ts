@@ -17,6 +17,7 @@ import { CommandClient } from "../../src/commands/client.js";
 import type { CommandRouterOptions } from "../../src/commands/options.js";
 import { CommandRouter } from "../../src/commands/router.js";
 import type { AgentDirectory, AgentRecord, PresenceEvent, PresenceState } from "../../src/types.js";
+import { agentRecord } from "./dispatcher-helpers.js";
 
 export const S = CommandReceiptState;
 
@@ -46,21 +47,7 @@ export class MapDirectory implements AgentDirectory {
   set(id: string, status: PresenceState): void {
     const prev = this.#agents.get(id);
     const seq = (prev?.seq ?? 0) + 1;
-    this.#agents.set(id, {
-      id,
-      kind: "robot",
-      capabilities: [],
-      attributes: {},
-      position: undefined,
-      credits: 1,
-      awardBatches: false,
-      softwareVersion: "test",
-      status,
-      epoch: 1,
-      seq,
-      registeredAtMs: 0,
-      lastSeenMs: 0,
-    });
+    this.#agents.set(id, agentRecord({ id, softwareVersion: "test", status, seq }));
     this.generation++;
     for (const l of this.#listeners) l({ agentId: id, status, epoch: 1, seq, reason: "test", atMs: 0 });
   }

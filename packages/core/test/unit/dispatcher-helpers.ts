@@ -47,6 +47,25 @@ export async function run(clock: SimulatedClock, ms: number, stepMs = 10): Promi
   }
 }
 
+/** An online robot with one credit and nothing else, but what `a` gives. */
+export function agentRecord(a: Partial<AgentRecord> & { id: string }): AgentRecord {
+  return {
+    kind: "robot",
+    capabilities: [],
+    attributes: {},
+    position: undefined,
+    credits: 1,
+    awardBatches: false,
+    softwareVersion: "1",
+    status: "online",
+    epoch: 1,
+    seq: 0,
+    registeredAtMs: 0,
+    lastSeenMs: 0,
+    ...a,
+  };
+}
+
 /** An AgentDirectory held in memory, changed by hand. */
 export class FakeDirectory implements AgentDirectory {
   #agents = new Map<string, AgentRecord>();
@@ -54,21 +73,7 @@ export class FakeDirectory implements AgentDirectory {
   generation = 0;
 
   add(a: Partial<AgentRecord> & { id: string }): AgentRecord {
-    const rec: AgentRecord = {
-      kind: "robot",
-      capabilities: [],
-      attributes: {},
-      position: undefined,
-      credits: 1,
-      awardBatches: false,
-      softwareVersion: "1",
-      status: "online",
-      epoch: 1,
-      seq: 0,
-      registeredAtMs: 0,
-      lastSeenMs: 0,
-      ...a,
-    };
+    const rec = agentRecord(a);
     this.#agents.set(rec.id, rec);
     this.generation++;
     this.#emit(rec, "registered");
