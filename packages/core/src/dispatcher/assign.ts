@@ -160,10 +160,14 @@ export class Assigner {
    */
   #capable(t: Task): AgentRecord[] {
     const { directory } = this.#ctx.o;
-    if (t.strategy === TaskStrategy.TASK_STRATEGY_DIRECT) return capableAgents(t, directory);
-    if (directory.generation !== this.#capableAt || this.#capableOf.size >= CAPABLE_CACHE_LIMIT) {
+    const generation = directory.generation;
+    // A directory without a generation (one written before it, in plain JS) is asked every time.
+    if (t.strategy === TaskStrategy.TASK_STRATEGY_DIRECT || !Number.isSafeInteger(generation)) {
+      return capableAgents(t, directory);
+    }
+    if (generation !== this.#capableAt || this.#capableOf.size >= CAPABLE_CACHE_LIMIT) {
       this.#capableOf.clear();
-      this.#capableAt = directory.generation;
+      this.#capableAt = generation;
     }
     const key = requirementKey(t);
     let agents = this.#capableOf.get(key);

@@ -52,17 +52,24 @@ describe("Dispatcher, queue and direct allocation", () => {
     assert.equal(near.running.size + far.running.size + big.running.size, 4);
   });
 
-  it("claims new submissions for the directory as it is now: an agent gone offline, one just registered", async () => {
-    await swarm.leader();
-    const first = swarm.agent({ id: "first", credits: 5 }, { behaviour: "hold" });
-    const a = await client.submit({ kind: "k" });
-    await runUntil(swarm.clock, () => first.running.has(a.id), 2000);
-    swarm.directory.setStatus("first", "offline");
-    const second = swarm.agent({ id: "second", credits: 5 }, { behaviour: "hold" });
-    const b = await client.submit({ kind: "k" });
-    await runUntil(swarm.clock, () => second.running.has(b.id), 2000);
-    assert.ok(!first.running.has(b.id));
-  });
+  for (const withGeneration of [true, false]) {
+    const which = withGeneration ? "" : " (a directory without a generation)";
+    it(`claims new submissions for the directory as it is now: an agent gone offline, one just registered${which}`, async () => {
+      if (!withGeneration) {
+        // As a directory written in plain JS before the member existed: never a number.
+        Object.defineProperty(swarm.directory, "generation", { get: () => undefined, set: () => {} });
+      }
+      await swarm.leader();
+      const first = swarm.agent({ id: "first", credits: 5 }, { behaviour: "hold" });
+      const a = await client.submit({ kind: "k" });
+      await runUntil(swarm.clock, () => first.running.has(a.id), 2000);
+      swarm.directory.setStatus("first", "offline");
+      const second = swarm.agent({ id: "second", credits: 5 }, { behaviour: "hold" });
+      const b = await client.submit({ kind: "k" });
+      await runUntil(swarm.clock, () => second.running.has(b.id), 2000);
+      assert.ok(!first.running.has(b.id));
+    });
+  }
 
   it("serves higher priority first, then the older task", async () => {
     const agent = swarm.agent({ id: "solo", credits: 1 }, { behaviour: "hold" });
