@@ -25,12 +25,13 @@ export function rememberTaskBytes(task: Task, bytes: Uint8Array): void {
 }
 
 /**
- * A copy of a submitted task's bytes to remember: a decoded payload is a view into the buffer the
- * message was read into, which a remembered view would keep alive as long as the task. (A Buffer's
- * own `slice()` is such a view too, not a copy.)
+ * A copy of a submitted task's bytes, in memory of its own, to remember: a decoded payload is a view
+ * into the buffer the message was read into, which a remembered view would keep alive as long as the
+ * task. (A Buffer's own `slice()` is such a view too, and `Buffer.from` takes a small copy from
+ * Node's shared 8 KiB pool, which it would then pin.)
  */
 export function ownTaskBytes(payload: Uint8Array): Uint8Array {
-  return Buffer.from(payload);
+  return new Uint8Array(payload);
 }
 
 /** The encoded `task`: remembered, or encoded now and remembered. */

@@ -116,5 +116,6 @@ describe("the dispatcher's record writer (record-writer.ts)", () => {
     assert.deepEqual([...own], [1, 2, 3]);
     read.fill(0);
     assert.deepEqual([...own], [1, 2, 3]);
+    assert.equal(own.buffer.byteLength, own.length, "memory of its own, not a slice of a shared pool");
   });
 });
