@@ -28,7 +28,7 @@ interface Pending {
 
 /** Writes per script run at most: a run blocks Redis while it lasts. */
 export const MAX_BATCH_WRITES = 256;
-/** Value bytes per script run at most (a batch closes early past it). */
+/** Bytes of the packed writes per script run at most (a batch closes before it would pass it). */
 export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -54,10 +54,14 @@ export class WriteBatcher {
   /** `value` is read when the run is sent, at the end of the turn: the caller must not change it. */
   write(mode: Mode, key: string, value: Uint8Array, ttlMs: number, expected: number): Promise<WriteOutcome> {
     return new Promise((resolve, reject) => {
-      if (this.#pending.length === 0) process.nextTick(() => this.#flush());
       const head = `${key} ${mode} ${ttlMs} ${expected} ${value.length}\n`;
+      const size = head.length + value.length;
+      // A run's argument stays within MAX_BATCH_BYTES unless one write alone is larger (Redis takes
+      // at most 512 MB in one argument; maxValueBytes keeps a single write below that).
+      if (this.#pending.length > 0 && this.#bytes + size > MAX_BATCH_BYTES) this.#flush();
+      if (this.#pending.length === 0) process.nextTick(() => this.#flush());
       this.#pending.push({ key, head, value, resolve, reject });
-      this.#bytes += head.length + value.length;
+      this.#bytes += size;
       if (this.#pending.length >= MAX_BATCH_WRITES || this.#bytes >= MAX_BATCH_BYTES) this.#flush();
     });
   }

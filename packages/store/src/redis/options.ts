@@ -11,6 +11,11 @@ export const DEFAULT_REAP_INTERVAL_MS = 250;
 export const DEFAULT_HISTORY_MAX_LEN = 10_000;
 /** Leases expired per reaper run; a longer backlog takes several runs. */
 export const REAP_BATCH = 500;
+/**
+ * Largest `maxValueBytes`: Redis takes at most 512 MB in one argument, and a write goes in one with
+ * its line of key, mode and numbers (a few hundred bytes).
+ */
+export const MAX_REDIS_VALUE_BYTES = 512 * 1024 * 1024 - 1024;
 
 export interface RedisStoreOptions {
   /** `redis://…` to connect to; the store owns that connection. Give `url` or `client`. */
@@ -22,7 +27,7 @@ export interface RedisStoreOptions {
   client?: Redis;
   /** Names this store's keys `{namespace}:…`; the braces are a Cluster hash tag. @default "swarmlink" */
   namespace?: string;
-  /** Largest value accepted, in bytes. @default 1 MiB */
+  /** Largest value accepted, in bytes, at most 512 MiB − 1 KiB (see MAX_REDIS_VALUE_BYTES). @default 1 MiB */
   maxValueBytes?: number;
   /**
    * Time between two runs of this instance's reaper, which deletes expired leases and tells watchers;
@@ -70,7 +75,7 @@ export function parseRedisOptions(opts: RedisStoreOptions): ParsedRedisOptions {
       opts.maxValueBytes,
       DEFAULT_MAX_VALUE_BYTES,
       0,
-      512 * 1024 * 1024,
+      MAX_REDIS_VALUE_BYTES,
     ),
     reapIntervalMs: intOption("reapIntervalMs", opts.reapIntervalMs, DEFAULT_REAP_INTERVAL_MS, 0),
     historyMaxLen: intOption("historyMaxLen", opts.historyMaxLen, DEFAULT_HISTORY_MAX_LEN),

@@ -152,6 +152,13 @@ describe("RedisStore on a private redis-server", () => {
       await Promise.all(Array.from({ length: 600 }, (_, i) => store.put(`m.${i}`, bytes(String(i)))));
       assert.equal((await scriptCalls()) - calls0, 3, "600 writes in runs of at most 256");
       assert.equal((await store.keys("m.")).length, 600);
+      // A run closes before its packed writes would pass 4 MiB, not after.
+      const big = await connect({ namespace, maxValueBytes: 2 * 1024 * 1024 });
+      const calls1 = await scriptCalls();
+      const mib = (n: number) => new Uint8Array(n * 1024 * 1024);
+      await Promise.all([big.put("l.1", mib(1.5)), big.put("l.2", mib(1.5)), big.put("l.3", mib(1.5))]);
+      assert.equal((await scriptCalls()) - calls1, 2, "4.5 MiB in one turn: 3 MiB, then 1.5 MiB");
+      assert.equal((await big.get("l.3"))?.value.length, 1.5 * 1024 * 1024);
     } finally {
       raw.disconnect();
     }
@@ -221,6 +228,8 @@ describe("RedisStore on a private redis-server", () => {
       [{ url: redis.url, namespace: "a{b}" }, "namespace"],
       [{ url: redis.url, reapIntervalMs: -1 }, "reapIntervalMs"],
       [{ url: redis.url, historyMaxLen: 0 }, "historyMaxLen"],
+      // Redis takes 512 MB in one argument, and a write's value goes in one with its line.
+      [{ url: redis.url, maxValueBytes: 512 * 1024 * 1024 }, "maxValueBytes"],
     ];
     for (const [opts, field] of cases) {
       const err = await rejectsWith(() => RedisStore.connect(opts), "E_CONFIG", field);
