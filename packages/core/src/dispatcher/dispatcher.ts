@@ -35,7 +35,9 @@ export const TAKEOVER_RETRY_MS = 1000;
  *   `TaskList` (unfinished tasks and the last `recentLimit` finished ones, newest first).
  *   Failures answer an `Error` Envelope (`E_NOT_FOUND`, `E_INVALID`, `E_OVERFLOW`).
  * - Events: every transition publishes the `TaskInfo` on `taskEvents(taskId)`; a failed attempt
- *   publishes `FAILED` (never stored) before `QUEUED` or `DEAD_LETTERED`.
+ *   publishes `FAILED` (never stored) before `QUEUED` or `DEAD_LETTERED`, and a report past ACCEPTED
+ *   that comes before the award's answer publishes the `ACCEPTED` it implies first (the answer
+ *   then changes nothing). Events of one step share their `updatedMs`.
  * - Dead letters: the `TaskInfo`, `reason` saying why, on `deadLetter("tasks")` (stream `SWARM_DLQ`).
  * - Records: `kvKeys.task(id)` = FencedStore header (the writer's token) + encoded `TaskInfo`.
  *   ACCEPTED and PROGRESS are the leader's memory and events only: the stored record says AWARDED

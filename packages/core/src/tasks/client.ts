@@ -10,7 +10,7 @@ import {
   subjects,
   systemClock,
   type TaskInfo,
-  type TaskState,
+  TaskState,
   type UlidFactory,
   unwrapAs,
   validateId,
@@ -222,10 +222,28 @@ export class TaskClient {
   }
 }
 
-/** An event older than, or the same as, what the watcher already yielded. */
-function isStale(info: TaskInfo, last: TaskInfo): boolean {
+/**
+ * An attempt's states in the one order they can follow each other: among events of one step (one
+ * `updatedMs`, one attempt), one that comes earlier in it than the state already yielded is stale.
+ * QUEUED and OFFERED, which can alternate, are not ranked.
+ */
+const S = TaskState;
+const ATTEMPT_ORDER = new Map<TaskState, number>([
+  [S.TASK_STATE_AWARDED, 1],
+  [S.TASK_STATE_ACCEPTED, 2],
+  [S.TASK_STATE_PROGRESS, 3],
+  [S.TASK_STATE_FAILED, 4],
+  [S.TASK_STATE_SUCCEEDED, 5],
+]);
+
+/** An event older than, or the same as, what the watcher already yielded. @internal */
+export function isStale(info: TaskInfo, last: TaskInfo): boolean {
   if (info.updatedMs !== last.updatedMs) return info.updatedMs < last.updatedMs;
-  return info.state === last.state && info.attempts === last.attempts;
+  if (info.attempts !== last.attempts) return info.attempts < last.attempts;
+  if (info.state === last.state) return true;
+  const a = ATTEMPT_ORDER.get(info.state);
+  const b = ATTEMPT_ORDER.get(last.state);
+  return a !== undefined && b !== undefined && a < b;
 }
 
 function validateConfigId(field: string, value: string): string {

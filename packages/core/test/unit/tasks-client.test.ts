@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
-import { isSwarmError, isUlid, isValidId, kvKeys, TaskState, TaskStrategy } from "@swarmlink/protocol";
+import {
+  isSwarmError,
+  isUlid,
+  isValidId,
+  kvKeys,
+  type TaskInfo,
+  TaskState,
+  TaskStrategy,
+} from "@swarmlink/protocol";
 import fc from "fast-check";
+import { isStale } from "../../src/tasks/client.js";
 import { buildTask, lifecycleName, type TaskClient, taskIdForKey, taskProblem } from "../../src/tasks/mod.js";
 import { runUntil, SimSwarm } from "./dispatcher-helpers.js";
 
@@ -150,5 +159,24 @@ describe("TaskClient against a dispatcher", () => {
     const { d } = await swarm.leader();
     await runUntil(swarm.clock, () => d.stats().submitted === 1, 2000);
     assert.equal((await client.get(id)).state, S.TASK_STATE_QUEUED);
+  });
+});
+
+describe("a task watch's order", () => {
+  const at = (state: TaskState, updatedMs: number, attempts = 1) =>
+    ({ state, updatedMs, attempts }) as unknown as TaskInfo;
+  it("drops an event that a later one of the same step already overtook, and nothing else", () => {
+    const S = TaskState;
+    // One step's events share updatedMs: ACCEPTED then PROGRESS, read after a get answered PROGRESS.
+    assert.ok(isStale(at(S.TASK_STATE_ACCEPTED, 5), at(S.TASK_STATE_PROGRESS, 5)));
+    assert.ok(isStale(at(S.TASK_STATE_PROGRESS, 5), at(S.TASK_STATE_PROGRESS, 5)));
+    assert.ok(!isStale(at(S.TASK_STATE_SUCCEEDED, 5), at(S.TASK_STATE_ACCEPTED, 5)));
+    assert.ok(isStale(at(S.TASK_STATE_AWARDED, 9), at(S.TASK_STATE_AWARDED, 10)));
+    // A failed attempt: FAILED then QUEUED in one step, then the next attempt's award.
+    assert.ok(!isStale(at(S.TASK_STATE_QUEUED, 7), at(S.TASK_STATE_FAILED, 7)));
+    assert.ok(!isStale(at(S.TASK_STATE_AWARDED, 7, 2), at(S.TASK_STATE_QUEUED, 7, 1)));
+    assert.ok(isStale(at(S.TASK_STATE_FAILED, 7, 1), at(S.TASK_STATE_AWARDED, 7, 2)));
+    // QUEUED and OFFERED can alternate within one attempt: neither overtakes the other.
+    assert.ok(!isStale(at(S.TASK_STATE_QUEUED, 3, 0), at(S.TASK_STATE_OFFERED, 3, 0)));
   });
 });
