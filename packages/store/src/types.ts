@@ -91,7 +91,8 @@ export interface Watch extends AsyncIterable<Change> {
  * for a value over `capabilities.maxValueBytes`, `E_CLOSED` once the store is closed, `E_ABORTED`
  * when its signal fires, `E_UNAVAILABLE` when the backend cannot be reached, and `E_TIMEOUT` when a
  * server did not answer in time (after `E_ABORTED` or `E_TIMEOUT` a write may still have landed).
- * An expired or deleted key is absent everywhere.
+ * An expired or deleted key is absent everywhere. A write copies its value before it returns (the
+ * caller may reuse or drop its array at once; the conformance suite checks it).
  */
 export interface Store {
   readonly name: string;

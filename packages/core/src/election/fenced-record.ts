@@ -13,7 +13,8 @@ export interface FencedValue {
 
 /**
  * Prefixes `payload` with the 12-byte fencing header: `53 4C 46 01`, then `token` as a big-endian
- * uint64. Payload bytes are copied, never interpreted.
+ * uint64. Payload bytes are copied, never interpreted. The result may be a view into Node's shared
+ * buffer pool: copy it to keep it (a Store copies what it writes).
  *
  * @throws SwarmError `E_INVALID` for a token that is not a whole number ≥ 1.
  */
