@@ -52,6 +52,9 @@ export function envelopeEncoder(
   const sample = encodeEnvelope(createEnvelope({ type, source, id: SAMPLE_ID, timeMs: 1 }));
   const fixed = Buffer.from(sample.subarray(ID_FIELD_BYTES, sample.length - varintFieldSize(1)));
   return (payload) => {
+    if (!(payload instanceof Uint8Array)) {
+      throw new SwarmError("E_INVALID", "envelope payload must be a Uint8Array", { field: "payload" });
+    }
     const timeMs = clock.now();
     const id = newId(timeMs);
     if (!ownId && !isUlid(id)) {

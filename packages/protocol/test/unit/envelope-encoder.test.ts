@@ -73,13 +73,17 @@ describe("envelopeEncoder", () => {
     }
   });
 
-  it("refuses an envelope past maxBytes with E_TOO_LARGE, and a foreign factory's non-ULID with E_INVALID", () => {
+  it("refuses an envelope past maxBytes with E_TOO_LARGE; a payload that is not bytes and a foreign factory's non-ULID with E_INVALID", () => {
     const size = envelopeEncoder("swarmlink.v1.TaskInfo", "n")(new Uint8Array(40)).length;
     const encode = envelopeEncoder("swarmlink.v1.TaskInfo", "n", { maxBytes: size });
     assert.equal(encode(new Uint8Array(40)).length, size);
     assert.throws(
       () => encode(new Uint8Array(41)),
       (e) => isSwarmError(e, "E_TOO_LARGE"),
+    );
+    assert.throws(
+      () => encode([1, 2] as unknown as Uint8Array),
+      (e) => isSwarmError(e, "E_INVALID"),
     );
     const foreign = envelopeEncoder("swarmlink.v1.TaskInfo", "n", { newId: () => "not-a-ulid" });
     assert.throws(
