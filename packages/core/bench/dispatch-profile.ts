@@ -115,14 +115,7 @@ function summarize(p: Profile, perTask: number): string {
     }
   });
   const table = (m: Map<string, number>) =>
-    [...m]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, TOP)
-      .map(
-        ([k, us]) =>
-          `${(us / perTask).toFixed(1).padStart(8)} µs ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`,
-      )
-      .join("\n");
+    top(m, total, (us) => `${(us / perTask).toFixed(1).padStart(8)} µs`);
   return `profiled ${(total / 1e6).toFixed(2)} s\n--- self time\n${table(self)}\n--- inclusive (this repository)\n${table(incl)}\n`;
 }
 
@@ -149,16 +142,17 @@ function summarizeHeap(p: HeapProfile, perTask: number): string {
     for (const c of n.children) walk(c, path);
   };
   walk(p.head, new Set());
-  const table = (m: Map<string, number>) =>
-    [...m]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, TOP)
-      .map(
-        ([k, bytes]) =>
-          `${(bytes / perTask).toFixed(0).padStart(8)} B ${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${k}`,
-      )
-      .join("\n");
+  const table = (m: Map<string, number>) => top(m, total, (b) => `${(b / perTask).toFixed(0).padStart(8)} B`);
   return `sampled ${(total / perTask).toFixed(0)} B per task\n--- allocated by itself\n${table(self)}\n--- allocated under it (this repository)\n${table(incl)}\n`;
+}
+
+/** The TOP entries of `m`, largest first: the amount as `amount` writes it, its share of `total`, the name. */
+function top(m: Map<string, number>, total: number, amount: (v: number) => string): string {
+  return [...m]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, TOP)
+    .map(([k, v]) => `${amount(v)} ${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`)
+    .join("\n");
 }
 
 function label(n: ProfileNode): string {

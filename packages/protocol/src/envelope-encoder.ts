@@ -4,11 +4,19 @@ import {
   createEnvelope,
   type EnvelopeCodecOptions,
   encodeEnvelope,
+  tooLarge,
 } from "./envelope.js";
 import { SwarmError } from "./errors.js";
 import { DEFAULT_MAX_ENVELOPE_BYTES } from "./limits.js";
 import { isOwnUlidFactory, isUlid, ulid } from "./ulid.js";
-import { bytesFieldSize, varintFieldSize, writeBytes, writeVarintField } from "./wire-writer.js";
+import {
+  bytesFieldSize,
+  varintFieldSize,
+  writeBytes,
+  writeRaw,
+  writeString,
+  writeVarintField,
+} from "./wire-writer.js";
 
 /** Encodes one payload in an Envelope; see {@link envelopeEncoder}. */
 export type EnvelopeEncoder = (payload: Uint8Array) => Uint8Array;
@@ -67,18 +75,9 @@ export function envelopeEncoder(
       throw new SwarmError("E_INVALID", "envelope timeMs must be a positive integer", { field: "timeMs" });
     }
     const size = ID_FIELD_BYTES + fixed.length + varintFieldSize(timeMs) + bytesFieldSize(payload.length);
-    if (size > maxBytes) {
-      throw new SwarmError("E_TOO_LARGE", `envelope of ${size} bytes exceeds ${maxBytes}`, {
-        bytes: size,
-        maxBytes,
-      });
-    }
+    if (size > maxBytes) throw tooLarge(size, maxBytes);
     const buf = Buffer.allocUnsafe(size);
-    buf[0] = 0x0a;
-    buf[1] = 26;
-    for (let i = 0; i < 26; i++) buf[2 + i] = id.charCodeAt(i);
-    let p = ID_FIELD_BYTES;
-    for (let i = 0; i < fixed.length; i++) buf[p++] = fixed[i]!;
+    let p = writeRaw(buf, writeString(buf, 0, 10, id, 26), fixed);
     p = writeVarintField(buf, p, 32, timeMs);
     writeBytes(buf, p, 42, payload);
     return buf;

@@ -5,6 +5,7 @@ import {
   utf8Length,
   varintFieldSize,
   writeBytes,
+  writeRaw,
   writeString,
   writeVarintField,
 } from "./wire-writer.js";
@@ -45,7 +46,7 @@ export function writeEnvelope(env: Envelope): Uint8Array {
     stringFieldSize(tsLen);
   const buf = Buffer.allocUnsafe(size);
   let p = writeString(buf, 0, 10, env.id, idLen);
-  p = copySmall(buf, p, type);
+  p = writeRaw(buf, p, type);
   p = writeString(buf, p, 26, env.source, sourceLen);
   p = writeVarintField(buf, p, 32, env.timeMs);
   p = writeBytes(buf, p, 42, env.payload);
@@ -57,16 +58,6 @@ export function writeEnvelope(env: Envelope): Uint8Array {
   p = writeString(buf, p, 90, env.contentType, ctLen);
   writeString(buf, p, 98, env.tracestate, tsLen);
   return buf;
-}
-
-/** Copies a short field: for a few dozen bytes a loop costs less than `TypedArray.set`. */
-function copySmall(buf: Buffer, p: number, field: Buffer): number {
-  if (field.length > 64) {
-    buf.set(field, p);
-    return p + field.length;
-  }
-  for (let i = 0; i < field.length; i++) buf[p++] = field[i]!;
-  return p;
 }
 
 /** Most type names kept encoded; past it the map starts over, so a flood of foreign names cannot pin it. */

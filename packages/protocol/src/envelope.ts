@@ -187,6 +187,7 @@ export function isExpired(env: Pick<Envelope, "timeMs" | "ttlMs">, nowMs: number
   return env.ttlMs > 0 && nowMs > env.timeMs + env.ttlMs;
 }
 
-function tooLarge(bytes: number, maxBytes: number): SwarmError {
+/** @internal */
+export function tooLarge(bytes: number, maxBytes: number): SwarmError {
   return new SwarmError("E_TOO_LARGE", `envelope of ${bytes} bytes exceeds ${maxBytes}`, { bytes, maxBytes });
 }

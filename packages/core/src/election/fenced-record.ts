@@ -27,8 +27,8 @@ export function encodeFenced(token: number, payload: Uint8Array): Uint8Array {
   const out = Buffer.allocUnsafe(FENCED_HEADER_BYTES + payload.length);
   out.set(FENCED_MAGIC, 0);
   // Big-endian uint64 from two 32-bit halves: a safe integer needs no BigInt (one per record write).
-  writeUint32BE(out, 4, Math.floor(token / 0x1_0000_0000));
-  writeUint32BE(out, 8, token % 0x1_0000_0000);
+  out.writeUInt32BE(Math.floor(token / 0x1_0000_0000), 4);
+  out.writeUInt32BE(token % 0x1_0000_0000, 8);
   out.set(payload, FENCED_HEADER_BYTES);
   return out;
 }
@@ -48,11 +48,4 @@ export function decodeFenced(bytes: Uint8Array): FencedValue {
     throw new SwarmError("E_DECODE", "fencing token out of range", { token: big.toString() });
   }
   return { token: Number(big), payload: bytes.subarray(FENCED_HEADER_BYTES) };
-}
-
-function writeUint32BE(out: Uint8Array, at: number, n: number): void {
-  out[at] = n >>> 24;
-  out[at + 1] = (n >>> 16) & 0xff;
-  out[at + 2] = (n >>> 8) & 0xff;
-  out[at + 3] = n & 0xff;
 }
