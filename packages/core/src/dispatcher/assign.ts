@@ -4,7 +4,7 @@ import { byUrgency, capableAgents, hasFreeCredit, pickLeastLoaded, taskPoint } f
 import { type AuctionEntry, Auctioneer } from "./auctioneer.js";
 import { Awarder } from "./awards.js";
 import type { TermContext } from "./context.js";
-import { accept, award, failAttempt } from "./lifecycle.js";
+import { accept, award, awardFailed } from "./lifecycle.js";
 import type { TaskRecord } from "./record.js";
 
 /**
@@ -232,7 +232,7 @@ export class Assigner {
         return;
       }
       const failedRec = await table.apply(id, (r) =>
-        failAttempt(
+        awardFailed(
           r,
           attempt,
           { reason: answer.reason, error: answer.error },

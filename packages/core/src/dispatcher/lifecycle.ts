@@ -72,6 +72,24 @@ export function accept(r: TaskRecord, attempt: number, nowMs: number): Step | un
 }
 
 /**
+ * The award of `attempt` was refused or went unanswered: the attempt fails ({@link failAttempt}),
+ * but only while it is still AWARDED. A report of that attempt past AWARDED (ACCEPTED, PROGRESS)
+ * says the agent took it — the report and the answer travel apart and the report may come first —
+ * so a refusal or a silence arriving after it changes nothing: failing the attempt would give the
+ * task to another agent while this one runs it.
+ */
+export function awardFailed(
+  r: TaskRecord,
+  attempt: number,
+  why: { reason: string; error?: ErrorInfo | undefined },
+  nowMs: number,
+  policy: RetryPolicy,
+): Step | undefined {
+  if (r.state !== S.TASK_STATE_AWARDED) return undefined;
+  return failAttempt(r, attempt, why, nowMs, policy);
+}
+
+/**
  * The current attempt failed: a FAILED event, then QUEUED with a backoff, or DEAD_LETTERED when the
  * task is out of attempts. Applies only while `attempt` is the current, unfinished attempt.
  */

@@ -4,7 +4,7 @@ import { MemoryStore } from "@swarmlink/store";
 import { MemoryBus } from "@swarmlink/transport";
 import fc from "fast-check";
 import { Credits } from "../../src/dispatcher/credits.js";
-import { backoffMs, type RetryPolicy, report } from "../../src/dispatcher/lifecycle.js";
+import { awardFailed, backoffMs, type RetryPolicy, report } from "../../src/dispatcher/lifecycle.js";
 import { Dispatcher, type DispatcherOptions, parseDispatcherOptions } from "../../src/dispatcher/mod.js";
 import { newRecord } from "../../src/dispatcher/record.js";
 import { FakeDirectory } from "./dispatcher-helpers.js";
@@ -119,6 +119,21 @@ describe("Dispatcher parts", () => {
       true,
     ]);
     assert.equal(report(awarded, rep({ state: S.TASK_STATE_SUCCEEDED, attempt: 2 }), 5, policy), undefined);
+  });
+
+  it("fails an attempt on its award's refusal or silence only while it is still AWARDED", () => {
+    const task = new swarmlink.v1.Task({ id: "t1", kind: "k" });
+    const awarded = { ...newRecord(task, 1, 0), state: S.TASK_STATE_AWARDED, assignee: "a", attempts: 1 };
+    const why = { reason: "no acceptance of the award from a (E_TIMEOUT)" };
+    const failed = awardFailed(awarded, 1, why, 5, policy);
+    assert.deepEqual(
+      [...failed!.events!.map((e) => e.state), failed!.next.state],
+      [S.TASK_STATE_FAILED, S.TASK_STATE_QUEUED],
+    );
+    // A report of the attempt came first: the agent has it.
+    for (const state of [S.TASK_STATE_ACCEPTED, S.TASK_STATE_PROGRESS])
+      assert.equal(awardFailed({ ...awarded, state }, 1, why, 5, policy), undefined);
+    assert.equal(awardFailed(awarded, 2, why, 5, policy), undefined, "another attempt's award");
   });
 
   it("counts credits per agent and moves them with the task", () => {

@@ -95,6 +95,27 @@ describe("Dispatcher, retries, deadlines and cancels", () => {
     );
   });
 
+  it("keeps an attempt whose agent reported it running when the award's answer is lost", async () => {
+    await swarm.leader("node-a", { acceptTimeoutMs: 500, baseBackoffMs: 100 });
+    // Its ACCEPTED report arrives; its answer to the award never does.
+    const agent = swarm.agent({ id: "lossy", credits: 1 }, { behaviour: "mute", workMs: 2000 });
+    swarm.agent({ id: "spare", credits: 1 }, { behaviour: "succeed" });
+    const { id } = await client.submit({ kind: "k" });
+    await runUntil(swarm.clock, () => agent.started.length === 1, 500);
+    const seen = events(id);
+    await run(swarm.clock, 1000); // the award's answer is overdue
+    assert.deepEqual(agent.cancels, [], "the agent running it is not told to stop");
+    assert.equal((await client.get(id)).state, S.TASK_STATE_ACCEPTED);
+    await runUntil(swarm.clock, () => swarm.dispatchers[0]!.stats().finished.SUCCEEDED === 1, 3000);
+    const rec = (await record(id))!;
+    assert.equal(rec.attempts, 1);
+    assert.equal(rec.assignee, "lossy");
+    assert.deepEqual(
+      seen.map((e) => e.state),
+      [S.TASK_STATE_SUCCEEDED],
+    );
+  });
+
   it("dead-letters at once when the task's own max_attempts is 1 and the agent refuses", async () => {
     await swarm.leader();
     swarm.agent({ id: "grumpy" }, { behaviour: "reject" });
