@@ -1,6 +1,6 @@
 import { type Task, TaskState, TaskStrategy } from "@swarmlink/protocol";
 import type { AgentRecord } from "../types.js";
-import { byUrgency, capableAgents, hasFreeCredit, pickLeastLoaded, taskPoint } from "./allocate.js";
+import { byId, byUrgency, capableAgents, hasFreeCredit, pickLeastLoaded, taskPoint } from "./allocate.js";
 import { type AuctionEntry, Auctioneer } from "./auctioneer.js";
 import { Awarder } from "./awards.js";
 import type { TermContext } from "./context.js";
@@ -32,12 +32,13 @@ export class Assigner {
   /** Capable agents by requirement (see `#capable`), as of directory generation `#capableAt`. */
   #capableOf = new Map<string, AgentRecord[]>();
   #capableAt = -1;
+  #load = (agentId: string) => this.#ctx.credits.load(agentId);
 
   constructor(ctx: TermContext) {
     this.#ctx = ctx;
     this.#awarder = new Awarder(ctx);
     this.#auctions = new Auctioneer(ctx, {
-      pick: (id, agents, r) => this.#pick(id, agents, r),
+      pick: (id, agents, r) => this.#pick(id, agents, r, false),
       award: (id, agentId, waited) => this.#award(id, agentId, waited),
       done: (id) => this.#done(id),
     });
@@ -62,22 +63,33 @@ export class Assigner {
     const { o, table, credits, signal } = this.#ctx;
     if (signal.aborted) return;
     const now = o.clock.now();
-    const load = (id: string) => credits.load(id);
+    const load = this.#load;
     const waiting: TaskRecord[] = [];
     for (const r of table.waiting()) {
       const due = !this.#busy.has(r.task.id) && r.notBeforeMs <= now;
       if (due && !(r.task.deadlineMs > 0 && r.task.deadlineMs <= now)) waiting.push(r);
     }
+    if (waiting.length === 0) return;
     waiting.sort(byUrgency);
+    // The capable agents with a free credit, per requirement, found once per pass rather than once
+    // per waiting task: with a backlog, most tasks of a pass find every agent busy, and asking all
+    // of them again for each task made a pass cost (waiting tasks × agents). A pass only takes
+    // credits, so these lists only shrink: an agent is dropped from a list once a pick finds it
+    // full, and a list whose agents are all full is emptied, so the tasks after it cost a lookup.
+    const free = new Map<string, AgentRecord[]>();
     /** This pass's auction tasks, by the attempt their award would be. */
     const auctions = new Map<number, AuctionEntry[]>();
     for (const r of waiting) {
-      const agents = this.#capable(r.task);
-      if (!agents.some((a) => hasFreeCredit(a, load))) continue;
+      const agents = this.#freeFor(r.task, free);
+      if (agents.length === 0) continue;
       const id = r.task.id;
       if (r.task.strategy === TaskStrategy.TASK_STRATEGY_AUCTION && o.auction) {
-        this.#busy.add(id);
         const candidates = agents.filter((a) => hasFreeCredit(a, load)).map((a) => a.id);
+        if (candidates.length === 0) {
+          agents.length = 0;
+          continue;
+        }
+        this.#busy.add(id);
         const round = r.attempts + 1;
         const group = auctions.get(round) ?? [];
         group.push({ id, candidates });
@@ -85,8 +97,12 @@ export class Assigner {
         continue;
       }
       const chosen = this.#pick(id, agents, r);
-      if (!chosen) continue;
+      if (!chosen) {
+        agents.length = 0; // every agent of the list is full, and stays so for this pass
+        continue;
+      }
       credits.hold(chosen.id, id);
+      if (!hasFreeCredit(chosen, load)) agents.splice(agents.indexOf(chosen), 1);
       this.#busy.add(id);
       void this.#award(id, chosen.id, r).finally(() => this.#done(id));
     }
@@ -144,35 +160,57 @@ export class Assigner {
     this.#avoid.delete(taskId);
   }
 
-  /** The queue choice, preferring agents the task has not failed on. */
-  #pick(id: string, agents: AgentRecord[], r: TaskRecord): AgentRecord | undefined {
-    const load = (a: string) => this.#ctx.credits.load(a);
+  /**
+   * The task's capable agents with a free credit, from this pass's lists (`free`, by requirement;
+   * see `#pass`). A `direct` task's one agent is looked up each time.
+   */
+  #freeFor(t: Task, free: Map<string, AgentRecord[]>): AgentRecord[] {
+    const load = this.#load;
+    if (t.strategy === TaskStrategy.TASK_STRATEGY_DIRECT) {
+      return this.#capable(t).filter((a) => hasFreeCredit(a, load));
+    }
+    const key = requirementKeyOf(t);
+    let agents = free.get(key);
+    if (!agents) {
+      agents = this.#capable(t).filter((a) => hasFreeCredit(a, load));
+      free.set(key, agents);
+    }
+    return agents;
+  }
+
+  /**
+   * The queue choice, preferring agents the task has not failed on. `sortedById`: `agents` are in
+   * id order (lists from `#capable` are), which lets the pick stop at the first idle agent.
+   */
+  #pick(id: string, agents: AgentRecord[], r: TaskRecord, sortedById = true): AgentRecord | undefined {
+    const load = this.#load;
     const at = taskPoint(r.task);
     const avoid = this.#avoid.get(id);
     const fresh = avoid ? agents.filter((a) => !avoid.has(a.id)) : agents;
-    return pickLeastLoaded(fresh, load, at) ?? (avoid ? pickLeastLoaded(agents, load, at) : undefined);
+    const first = pickLeastLoaded(fresh, load, at, sortedById);
+    return first ?? (avoid ? pickLeastLoaded(agents, load, at, sortedById) : undefined);
   }
 
   /**
    * Capable agents of the task's requirement, asked of the directory once per requirement while its
    * generation holds (every submission is claimed: a query each would cost more than the rest of
-   * the claim). `direct` asks for its one agent each time.
+   * the claim). `direct` asks for its one agent each time. In id order (see `#pick`).
    */
   #capable(t: Task): AgentRecord[] {
     const { directory } = this.#ctx.o;
     const generation = directory.generation;
     // A directory without a generation (one written before it, in plain JS) is asked every time.
     if (t.strategy === TaskStrategy.TASK_STRATEGY_DIRECT || !Number.isSafeInteger(generation)) {
-      return capableAgents(t, directory);
+      return capableAgents(t, directory).sort(byId);
     }
     if (generation !== this.#capableAt || this.#capableOf.size >= CAPABLE_CACHE_LIMIT) {
       this.#capableOf.clear();
       this.#capableAt = generation;
     }
-    const key = requirementKey(t);
+    const key = requirementKeyOf(t);
     let agents = this.#capableOf.get(key);
     if (!agents) {
-      agents = capableAgents(t, directory);
+      agents = capableAgents(t, directory).sort(byId);
       this.#capableOf.set(key, agents);
     }
     return agents;
@@ -249,6 +287,19 @@ export class Assigner {
 
 /** Requirements kept at once by `Assigner.#capable`; past it the map starts over. */
 const CAPABLE_CACHE_LIMIT = 1024;
+
+/** {@link requirementKey}s of the tasks held (a task's spec never changes once decoded). */
+const requirementKeys = new WeakMap<Task, string>();
+
+/** The task's requirement key, made once per task: a pass asks it of every waiting task. */
+function requirementKeyOf(t: Task): string {
+  let key = requirementKeys.get(t);
+  if (key === undefined) {
+    key = requirementKey(t);
+    requirementKeys.set(t, key);
+  }
+  return key;
+}
 
 /** One string per requirement: the capabilities as given, then the attributes when there are any. */
 function requirementKey(t: Task): string {
