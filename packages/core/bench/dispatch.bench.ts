@@ -7,6 +7,8 @@
  * time (submission stops after its budget; the row counts what was submitted).
  * - memory: MemoryBus + MemoryStore, one process, against the embedded floor
  *   (dispatch-floor-memory.ts): the same traffic through the same seams with pre-built payloads.
+ * - memory, backlog (dispatch-fleet.ts): 10,000 tasks submitted at once, drained by 2,000 agents of
+ *   one credit, against 100 agents of 20: what a large fleet costs the allocator.
  * - NATS + Redis store, and NATS + NATS KV store: a private nats-server (and redis-server).
  *   Baseline, on the same nats-server in the same run: a raw JetStream work queue (dispatch-raw.ts),
  *   the same number of publishes in flight, a pull consumer acking each message.
@@ -25,6 +27,7 @@ import { MemoryStore, NatsKvStore, RedisStore, type Store } from "@swarmlink/sto
 import { type Bus, MemoryBus, NatsBus } from "@swarmlink/transport";
 import { lowerIsBetter, type Row } from "./auction-lib.js";
 import { type DispatchCaseOptions, type DispatchCaseResult, dispatchCase } from "./dispatch-case.js";
+import { fleetBacklogCase } from "./dispatch-fleet.js";
 import { dispatchFloor, type FloorResult, floorSizes } from "./dispatch-floor.js";
 import { memoryDispatchFloor } from "./dispatch-floor-memory.js";
 import { rawWorkQueue } from "./dispatch-raw.js";
@@ -73,11 +76,39 @@ export async function run(progress: (m: string) => void = () => {}): Promise<Row
     `memory floor: ${Math.round(floor.tasksPerSecond)} tasks/s, ${floor.cpuUsPerTask.toFixed(1)} µs per task`,
   );
   rows.push(...caseRows("memory", memory, floor.tasksPerSecond, "the floor: its traffic through the seams"));
+  rows.push(await fleetRows(progress));
   for (const storeKind of ["Redis", "NATS KV"] as const) {
     rows.push(...(await natsCase(storeKind, progress)));
   }
   rows.push(...(await splitCase(progress)));
   return rows;
+}
+
+/** A backlog drained by a fleet of many small agents, against one of few large ones (same credits). */
+const FLEET_BACKLOG = { tasks: 10_000, credits: 2000, manyAgents: 2000, fewAgents: 100 };
+
+async function fleetRows(progress: (m: string) => void): Promise<Row> {
+  const { tasks, credits, manyAgents, fewAgents } = FLEET_BACKLOG;
+  const fleet = async (agents: number) => {
+    progress(`memory, backlog: ${tasks} tasks at once, ${agents} agents × ${credits / agents} credits`);
+    return fleetBacklogCase({
+      workers: agents,
+      credits: credits / agents,
+      tasks,
+      drainTimeoutMs: 120_000,
+      progress,
+    });
+  };
+  const few = await fleet(fewAgents);
+  const many = await fleet(manyAgents);
+  return {
+    suite: SUITE,
+    case: `memory, backlog of ${tasks} tasks: tasks/s on ${manyAgents} agents × ${credits / manyAgents} credit (vs ${fewAgents} agents × ${credits / fewAgents})`,
+    value: many,
+    unit: "tasks/s",
+    baseline: few,
+    ratio: many / few,
+  };
 }
 
 async function splitCase(progress: (m: string) => void): Promise<Row[]> {
