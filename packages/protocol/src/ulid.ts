@@ -28,7 +28,7 @@ export interface UlidOptions {
   clock?: Clock;
   /**
    * Fills its argument with random bytes.
-   * @default globalThis.crypto.getRandomValues
+   * @default bytes of `globalThis.crypto.getRandomValues`, drawn 4 KiB at a time
    */
   random?: (bytes: Uint8Array) => void;
 }
@@ -46,7 +46,7 @@ export interface UlidOptions {
  */
 export function monotonicUlid(options: UlidOptions = {}): UlidFactory {
   const clock = options.clock ?? systemClock;
-  const random = options.random ?? ((bytes: Uint8Array) => globalThis.crypto.getRandomValues(bytes));
+  const random = options.random ?? pooledRandom;
   const entropy = new Uint8Array(RANDOM_BYTES);
   // The id's 26 character codes: the time part is rewritten only when the time moves.
   const codes = new Array<number>(ULID_LENGTH).fill(CODES[0]!);
@@ -111,6 +111,23 @@ export function ulidTimeMs(id: string): number {
   let ms = 0;
   for (let i = 0; i < 10; i++) ms = ms * 32 + ALPHABET.indexOf(id[i]!);
   return ms;
+}
+
+/**
+ * Random bytes from the platform's CSPRNG, asked for 4 KiB at a time: a call costs about a
+ * microsecond whatever its size, and a busy process makes an id in a new millisecond, which needs
+ * fresh entropy, every few ids (as the `uuid` package pools its random bytes).
+ */
+const POOL_BYTES = 4096;
+const pool = new Uint8Array(POOL_BYTES);
+let poolAt = POOL_BYTES;
+
+function pooledRandom(bytes: Uint8Array): void {
+  if (poolAt + bytes.length > POOL_BYTES) {
+    globalThis.crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  for (let i = 0; i < bytes.length; i++) bytes[i] = pool[poolAt++]!;
 }
 
 /** Adds one to a big-endian number in place; false when it wrapped around to zero. */

@@ -73,6 +73,19 @@ describe("ULIDs", () => {
     assert.equal(ids.size, 5_000);
   });
 
+  it("draw fresh entropy for every new millisecond, across refills of the random pool", () => {
+    // Two factories, interleaved, each in a new millisecond every call: 2,000 draws of 10 bytes go
+    // through several 4 KiB refills, and no random part comes twice.
+    const a = monotonicUlid();
+    const b = monotonicUlid();
+    const parts = new Set<string>();
+    for (let t = 1; t <= 1000; t++) {
+      parts.add(a(t).slice(10));
+      parts.add(b(t).slice(10));
+    }
+    assert.equal(parts.size, 2000);
+  });
+
   it("refuse a time outside 48 bits with E_INVALID", () => {
     for (const t of [-1, 2 ** 48, 1.5, Number.NaN]) {
       assert.throws(
