@@ -74,8 +74,9 @@ export class Assigner {
     // The capable agents with a free credit, per requirement, found once per pass rather than once
     // per waiting task: with a backlog, most tasks of a pass find every agent busy, and asking all
     // of them again for each task made a pass cost (waiting tasks × agents). A pass only takes
-    // credits, so these lists only shrink: an agent is dropped from a list once a pick finds it
-    // full, and a list whose agents are all full is emptied, so the tasks after it cost a lookup.
+    // credits, so these lists only shrink: the agent a pick fills is dropped from its list (one
+    // filled through another requirement's list stays, and picks pass over it), and a list whose
+    // agents are all full is emptied, so the tasks after it cost a lookup.
     const free = new Map<string, AgentRecord[]>();
     /** This pass's auction tasks, by the attempt their award would be. */
     const auctions = new Map<number, AuctionEntry[]>();
@@ -220,7 +221,8 @@ export class Assigner {
    * Sends an award this term inherited (AWARDED by an earlier term, unanswered as far as the records
    * go) to its agent again, as the same attempt under this term's token: an agent that has it
    * answers ACCEPTED without running it again, one that never got it starts it now. Its answer then
-   * counts as for any award: accepted → RUNNING; refused or silent → the attempt failed.
+   * counts as for any award: accepted → RUNNING; refused, or silent while no report of the attempt
+   * came → the attempt failed.
    */
   resend(id: string): void {
     const r = this.#ctx.table.get(id);
@@ -273,7 +275,7 @@ export class Assigner {
         awardFailed(
           r,
           attempt,
-          { reason: answer.reason, error: answer.error },
+          { reason: answer.reason, error: answer.error, lost: answer.silent },
           o.clock.now(),
           this.#ctx.policy,
         ),

@@ -18,8 +18,8 @@ export const TAKEOVER_RETRY_MS = 1000;
  * - Award: request on `agentTaskAward(agentId)`, `Award { taskId, agentId, fencingToken, coordinatorId,
  *   attempt, deadlineMs, task }`, within `acceptTimeoutMs`; the agent answers `TaskResult { state:
  *   ACCEPTED | REJECTED, error }`. Silence, E_NO_RESPONDERS, REJECTED (e.g. E_FENCED from a
- *   `TokenFence`: the token is older than one it has seen) or an `Error` answer fail the attempt —
- *   unless a report of that attempt (ACCEPTED, PROGRESS) came first: the agent has it then.
+ *   `TokenFence`: the token is older than one it has seen) or an `Error` answer fail the attempt;
+ *   silence does not once a report of that attempt (ACCEPTED, PROGRESS) came: the agent has it.
  * - Offers (auction): `TaskOffer` on `agentTaskOffer(agentId)`, `Bid`s on `taskBid(taskId)` (./auction).
  * - Status: agents request on `taskStatus(taskId)` with `TaskResult { state: ACCEPTED | PROGRESS |
  *   SUCCEEDED | FAILED, agentId, attempt, fencingToken, result, error }`; the leader answers the
@@ -31,7 +31,8 @@ export const TAKEOVER_RETRY_MS = 1000;
  *   `acceptTimeoutMs`).
  * - Cancel: request `TaskCancel` on `taskCancel(taskId)` → `TaskInfo` (CANCELLED); the agent running
  *   it gets `TaskCancel` on `agentTaskCancel(agentId)` (a publish), as it does when the deadline
- *   passes or an award went unanswered. Agents ignore a cancel for a task they do not run.
+ *   passes or an award went unanswered (and no report of it came). Agents ignore a cancel for a
+ *   task they do not run.
  * - Get / list: requests on `taskGet(taskId)` → `TaskInfo`; `taskList()` with `TaskQuery` →
  *   `TaskList` (unfinished tasks and the last `recentLimit` finished ones, newest first).
  *   Failures answer an `Error` Envelope (`E_NOT_FOUND`, `E_INVALID`, `E_OVERFLOW`).
@@ -59,8 +60,8 @@ export const TAKEOVER_RETRY_MS = 1000;
  *
  * **Retries.** A failed attempt goes back to QUEUED with `not_before_ms = now + min(maxBackoffMs,
  * baseBackoffMs · 2^(attempt − 1))` plus jitter; after the task's `max_attempts` (or `maxAttempts`)
- * it is DEAD_LETTERED. An attempt fails on a FAILED report, a refused or unanswered award (unless
- * the agent reported the attempt first), or its agent going offline.
+ * it is DEAD_LETTERED. An attempt fails on a FAILED report, a refused award, an unanswered one
+ * (unless the agent reported the attempt), or its agent going offline.
  *
  * **Guarantees.**
  * - *At-least-once intake*: a submission the stream acknowledged becomes a task record, across

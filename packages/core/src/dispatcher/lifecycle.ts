@@ -72,20 +72,21 @@ export function accept(r: TaskRecord, attempt: number, nowMs: number): Step | un
 }
 
 /**
- * The award of `attempt` was refused or went unanswered: the attempt fails ({@link failAttempt}),
- * but only while it is still AWARDED. A report of that attempt past AWARDED (ACCEPTED, PROGRESS)
- * says the agent took it — the report and the answer travel apart and the report may come first —
- * so a refusal or a silence arriving after it changes nothing: failing the attempt would give the
- * task to another agent while this one runs it.
+ * The award of `attempt` was refused, or its answer was lost (`lost`: no answer in time): the
+ * attempt fails ({@link failAttempt}). A lost answer counts only while the attempt is still
+ * AWARDED: a report of that attempt past AWARDED (ACCEPTED, PROGRESS) says the agent took it — the
+ * report and the answer travel apart and the report may come first — and failing the attempt would
+ * give the task to another agent while this one runs it. A refusal is the agent's own word on the
+ * award and fails the attempt whatever came before it.
  */
 export function awardFailed(
   r: TaskRecord,
   attempt: number,
-  why: { reason: string; error?: ErrorInfo | undefined },
+  why: { reason: string; error?: ErrorInfo | undefined; lost: boolean },
   nowMs: number,
   policy: RetryPolicy,
 ): Step | undefined {
-  if (r.state !== S.TASK_STATE_AWARDED) return undefined;
+  if (why.lost && r.state !== S.TASK_STATE_AWARDED) return undefined;
   return failAttempt(r, attempt, why, nowMs, policy);
 }
 

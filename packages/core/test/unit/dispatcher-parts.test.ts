@@ -121,19 +121,29 @@ describe("Dispatcher parts", () => {
     assert.equal(report(awarded, rep({ state: S.TASK_STATE_SUCCEEDED, attempt: 2 }), 5, policy), undefined);
   });
 
-  it("fails an attempt on its award's refusal or silence only while it is still AWARDED", () => {
+  it("fails an attempt on a lost award answer only while it is AWARDED, on a refusal always", () => {
     const task = new swarmlink.v1.Task({ id: "t1", kind: "k" });
     const awarded = { ...newRecord(task, 1, 0), state: S.TASK_STATE_AWARDED, assignee: "a", attempts: 1 };
-    const why = { reason: "no acceptance of the award from a (E_TIMEOUT)" };
-    const failed = awardFailed(awarded, 1, why, 5, policy);
-    assert.deepEqual(
-      [...failed!.events!.map((e) => e.state), failed!.next.state],
-      [S.TASK_STATE_FAILED, S.TASK_STATE_QUEUED],
-    );
-    // A report of the attempt came first: the agent has it.
-    for (const state of [S.TASK_STATE_ACCEPTED, S.TASK_STATE_PROGRESS])
-      assert.equal(awardFailed({ ...awarded, state }, 1, why, 5, policy), undefined);
-    assert.equal(awardFailed(awarded, 2, why, 5, policy), undefined, "another attempt's award");
+    const lost = { reason: "no acceptance of the award from a (E_TIMEOUT)", lost: true };
+    const refused = { reason: "award refused by a (BUSY)", lost: false };
+    const states = (step: ReturnType<typeof awardFailed>) => [
+      ...(step?.events ?? []).map((e) => e.state),
+      step?.next.state,
+    ];
+    assert.deepEqual(states(awardFailed(awarded, 1, lost, 5, policy)), [
+      S.TASK_STATE_FAILED,
+      S.TASK_STATE_QUEUED,
+    ]);
+    for (const state of [S.TASK_STATE_ACCEPTED, S.TASK_STATE_PROGRESS]) {
+      // A report of the attempt came first: the agent has it, whatever became of its answer...
+      assert.equal(awardFailed({ ...awarded, state }, 1, lost, 5, policy), undefined);
+      // ...unless the answer says it refused.
+      assert.deepEqual(states(awardFailed({ ...awarded, state }, 1, refused, 5, policy)), [
+        S.TASK_STATE_FAILED,
+        S.TASK_STATE_QUEUED,
+      ]);
+    }
+    assert.equal(awardFailed(awarded, 2, lost, 5, policy), undefined, "another attempt's award");
   });
 
   it("counts credits per agent and moves them with the task", () => {
