@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { SimulatedClock, swarmlink, TaskState } from "@swarmlink/protocol";
+import { SimulatedClock, swarmlink, TaskState, TaskStrategy } from "@swarmlink/protocol";
+import fc from "fast-check";
+import {
+  byUrgency,
+  capableAgents,
+  hasFreeCredit,
+  pickLeastLoaded,
+  taskPoint,
+} from "../../src/dispatcher/allocate.js";
 import { Assigner } from "../../src/dispatcher/assign.js";
 import type { TermContext } from "../../src/dispatcher/context.js";
 import { Credits } from "../../src/dispatcher/credits.js";
@@ -19,7 +27,7 @@ class CountingCredits extends Credits {
  * One Assigner over a context with just what a pass reads: the waiting tasks, the credits, the
  * directory. Awards are recorded (the table's `apply` resolves with nothing, so none is sent).
  */
-function passContext(directory: FakeDirectory, waiting: TaskRecord[]) {
+function passContext(directory: FakeDirectory, waiting: TaskRecord[], setup?: (c: Credits) => void) {
   const credits = new CountingCredits();
   const awarded: { taskId: string; agentId: string }[] = [];
   const abort = new AbortController();
@@ -41,6 +49,7 @@ function passContext(directory: FakeDirectory, waiting: TaskRecord[]) {
     arm() {},
     failed() {},
   } as unknown as TermContext;
+  setup?.(credits);
   const assigner = new Assigner(ctx);
   const held = credits.hold.bind(credits);
   credits.hold = (agentId, taskId) => {
@@ -77,6 +86,86 @@ describe("Dispatcher allocation pass", () => {
     // One look at each agent for the pass, and a few per award; asking every agent for every
     // waiting task would be agents × tasks (60,000) looks.
     assert.ok(credits.asked <= 3 * (agents + tasks), `${credits.asked} loads asked in one pass`);
+  });
+
+  it("awards what a walk asking every capable agent for each task would award", async () => {
+    const agentSpec = fc.record({
+      caps: fc.subarray(["x", "y", "z"]),
+      credits: fc.integer({ min: 1, max: 3 }),
+      held: fc.integer({ min: 0, max: 3 }),
+      at: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
+      offline: fc.boolean(),
+    });
+    const taskSpec = fc.record({
+      caps: fc.array(fc.constantFrom("x", "y", "z"), { maxLength: 2 }),
+      priority: fc.integer({ min: 0, max: 3 }),
+      direct: fc.option(fc.nat(7), { nil: undefined }),
+      at: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
+      avoid: fc.subarray([0, 1, 2, 3]),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(agentSpec, { minLength: 1, maxLength: 8 }),
+        fc.array(taskSpec, { maxLength: 12 }),
+        async (agents, tasks) => {
+          const directory = new FakeDirectory();
+          // Ids out of insertion order, so that the id order the pass relies on is its own doing.
+          const ids = agents.map((_, i) => `a${(i * 7) % 10}${i}`);
+          agents.forEach((a, i) => {
+            const position = a.at === undefined ? undefined : { x: a.at, y: 0, z: 0 };
+            directory.add({ id: ids[i]!, capabilities: a.caps, credits: a.credits, position });
+            if (a.offline) directory.setStatus(ids[i]!, "offline");
+          });
+          const records = () =>
+            tasks.map((t, i) => {
+              const task = new swarmlink.v1.Task({
+                id: `t${i}`,
+                kind: "k",
+                capabilities: t.caps,
+                priority: t.priority,
+                ...(t.direct === undefined
+                  ? {}
+                  : {
+                      strategy: TaskStrategy.TASK_STRATEGY_DIRECT,
+                      targetAgentId: ids[t.direct % ids.length],
+                    }),
+                ...(t.at === undefined ? {} : { position: { cartesian: { x: t.at, y: 1, z: 0 } } }),
+              });
+              return { ...newRecord(task, 1, i), state: TaskState.TASK_STATE_QUEUED };
+            });
+          const avoided = (i: number) => new Set(tasks[i]!.avoid.map((k) => ids[k % ids.length]!));
+          const busy = (c: Credits) =>
+            agents.forEach((a, i) => {
+              for (let k = 0; k < Math.min(a.held, a.credits); k++) c.hold(ids[i]!, `busy-${i}-${k}`);
+            });
+          // The rule, task by task: every capable agent asked again for each.
+          const reference = new Credits();
+          busy(reference);
+          const expected: { taskId: string; agentId: string }[] = [];
+          const load = (id: string) => reference.load(id);
+          for (const r of records().sort(byUrgency)) {
+            const capable = capableAgents(r.task, directory);
+            if (!capable.some((a) => hasFreeCredit(a, load))) continue;
+            const avoid = avoided(Number(r.task.id.slice(1)));
+            const fresh = capable.filter((a) => !avoid.has(a.id));
+            const at = taskPoint(r.task);
+            const chosen = pickLeastLoaded(fresh, load, at) ?? pickLeastLoaded(capable, load, at);
+            if (!chosen) continue;
+            reference.hold(chosen.id, r.task.id);
+            expected.push({ taskId: r.task.id, agentId: chosen.id });
+          }
+          const { assigner, awarded, stop } = passContext(directory, records(), busy);
+          tasks.forEach((_, i) => {
+            for (const a of avoided(i)) assigner.avoid(`t${i}`, a);
+          });
+          assigner.pump();
+          await tick();
+          stop();
+          assert.deepEqual(awarded, expected);
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 
   it("keeps urgency order across requirements that share agents", async () => {
