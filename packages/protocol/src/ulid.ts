@@ -123,6 +123,10 @@ const pool = new Uint8Array(POOL_BYTES);
 let poolAt = POOL_BYTES;
 
 function pooledRandom(bytes: Uint8Array): void {
+  if (bytes.length > POOL_BYTES) {
+    globalThis.crypto.getRandomValues(bytes);
+    return;
+  }
   if (poolAt + bytes.length > POOL_BYTES) {
     globalThis.crypto.getRandomValues(pool);
     poolAt = 0;
