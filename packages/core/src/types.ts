@@ -73,6 +73,15 @@ export interface AgentDirectory {
    * with the same descriptors, so a caller may keep the answer.
    */
   readonly generation: number;
+  /**
+   * Like `generation`, but positions do not count either: it grows when an agent is added or
+   * removed, or its presence or descriptor changes. While it holds, a query without a position
+   * filter (`near`, `box`, `nearest`) names the same agents with the same descriptors, though they
+   * may have moved: a caller that keeps such an answer reads positions from `get`. Robots report
+   * poses many times a second, and a fleet's positions keep `generation` moving all the time.
+   * Optional: a directory without it is taken at `generation`.
+   */
+  readonly rosterGeneration?: number;
 }
 
 /** What one candidate knows about a group's leadership. */

@@ -32,7 +32,10 @@ export class Assigner {
   /** Capable agents by requirement (see `#capable`), as of directory generation `#capableAt`. */
   #capableOf = new Map<string, AgentRecord[]>();
   #capableAt = -1;
+  /** The kept lists' positions may be old: kept at the roster generation, which moves ignore. */
+  #positionsLag = false;
   #load = (agentId: string) => this.#ctx.credits.load(agentId);
+  #whereNow = (a: AgentRecord) => (this.#ctx.o.directory.get(a.id) ?? a).position;
 
   constructor(ctx: TermContext) {
     this.#ctx = ctx;
@@ -188,8 +191,9 @@ export class Assigner {
     const at = taskPoint(r.task);
     const avoid = this.#avoid.get(id);
     const fresh = avoid ? agents.filter((a) => !avoid.has(a.id)) : agents;
-    const first = pickLeastLoaded(fresh, load, at, sortedById);
-    return first ?? (avoid ? pickLeastLoaded(agents, load, at, sortedById) : undefined);
+    const where = at && this.#positionsLag ? this.#whereNow : undefined;
+    const first = pickLeastLoaded(fresh, load, at, sortedById, where);
+    return first ?? (avoid ? pickLeastLoaded(agents, load, at, sortedById, where) : undefined);
   }
 
   /**
@@ -199,7 +203,11 @@ export class Assigner {
    */
   #capable(t: Task): AgentRecord[] {
     const { directory } = this.#ctx.o;
-    const generation = directory.generation;
+    // Kept across moves when the directory can say so: a fleet that reports its poses would
+    // otherwise leave nothing to keep. Positions are then read at the pick (`#whereNow`).
+    const roster = directory.rosterGeneration;
+    const byRoster = Number.isSafeInteger(roster);
+    const generation = byRoster ? roster! : directory.generation;
     // A directory without a generation (one written before it, in plain JS) is asked every time.
     if (t.strategy === TaskStrategy.TASK_STRATEGY_DIRECT || !Number.isSafeInteger(generation)) {
       return capableAgents(t, directory).sort(byId);
@@ -208,6 +216,7 @@ export class Assigner {
       this.#capableOf.clear();
       this.#capableAt = generation;
     }
+    this.#positionsLag = byRoster;
     const key = requirementKeyOf(t);
     let agents = this.#capableOf.get(key);
     if (!agents) {

@@ -73,6 +73,7 @@ export class AgentIndex implements AgentDirectory {
   readonly #view: QueryView<IndexedAgent>;
   #badRecords = 0;
   #generation = 0;
+  #rosterGeneration = 0;
 
   constructor(opts: AgentIndexOptions = {}) {
     this.#grid = new SpatialGrid(opts.cellSizeM ?? DEFAULT_CELL_SIZE_M);
@@ -97,6 +98,10 @@ export class AgentIndex implements AgentDirectory {
 
   get generation(): number {
     return this.#generation;
+  }
+
+  get rosterGeneration(): number {
+    return this.#rosterGeneration;
   }
 
   /** Store records that could not be read (not an AgentInfo, or the key and id disagree). */
@@ -232,12 +237,14 @@ export class AgentIndex implements AgentDirectory {
     this.#slots.delete(id);
     this.#pending.delete(id);
     this.#generation++;
+    this.#rosterGeneration++;
     this.#emit(withChanges(slot.agent, { status: "offline", reason }));
     return true;
   }
 
   #put(id: string, next: Slot, prev: Slot | undefined): void {
     this.#generation++;
+    this.#rosterGeneration++;
     if (prev) this.#unindex(id, prev.agent);
     this.#slots.set(id, next);
     for (const cap of next.agent.capabilities) this.#caps.add(cap, id);

@@ -208,7 +208,7 @@ describe("AgentIndex queries", () => {
     );
   });
 
-  it("keep their answers while the generation holds, and a change that alters one moves it", () => {
+  it("keep their answers while the generation holds (and, but for positions, the roster generation)", () => {
     const op = fc.record({
       who: fc.nat(),
       kind: fc.constantFrom("move", "presence", "record", "heartbeat", "remove"),
@@ -219,6 +219,11 @@ describe("AgentIndex queries", () => {
     // What a query answers, but for what heartbeats change (lastSeenMs, inFlight).
     const answer = (index: AgentIndex, q: AgentQuery) =>
       index.query(q).map(({ lastSeenMs: _l, inFlight: _i, ...rest }) => rest);
+    // The same without positions, for a query without a position filter (the roster generation's).
+    const roster = (index: AgentIndex, q: AgentQuery) => {
+      const { near: _n, box: _b, nearest: _k, ...plain } = q;
+      return answer(index, plain).map(({ position: _p, ...rest }) => rest);
+    };
     fc.assert(
       fc.property(
         fc.array(spec, { minLength: 1, maxLength: 30 }),
@@ -231,7 +236,9 @@ describe("AgentIndex queries", () => {
           for (const o of ops) {
             const id = `a${o.who % specs.length}`;
             const before = index.generation;
+            const rosterBefore = index.rosterGeneration;
             const answers = qs.map((q) => answer(index, q));
+            const rosters = qs.map((q) => roster(index, q));
             let changed: boolean;
             if (o.kind === "move") changed = index.move(id, { cartesian: o.at });
             else if (o.kind === "remove") changed = index.remove(id);
@@ -245,9 +252,17 @@ describe("AgentIndex queries", () => {
               changed = index.applyRecord(id, rec, ++revision);
             }
             if (changed && o.kind !== "heartbeat") assert.ok(index.generation > before, o.kind);
+            if (o.kind === "move") assert.equal(index.rosterGeneration, rosterBefore, "a move");
+            else if (changed && o.kind !== "heartbeat")
+              assert.ok(index.rosterGeneration > rosterBefore, o.kind);
             if (index.generation === before) {
               for (const [i, q] of qs.entries()) {
                 assert.deepEqual(answer(index, q), answers[i], `${o.kind} ${JSON.stringify(q)}`);
+              }
+            }
+            if (index.rosterGeneration === rosterBefore) {
+              for (const [i, q] of qs.entries()) {
+                assert.deepEqual(roster(index, q), rosters[i], `${o.kind} ${JSON.stringify(q)}, roster`);
               }
             }
           }

@@ -14,6 +14,7 @@ import type {
   AgentQuery,
   AgentRecord,
   Leadership,
+  Point,
   PresenceEvent,
   PresenceState,
 } from "../../src/types.js";
@@ -71,11 +72,17 @@ export class FakeDirectory implements AgentDirectory {
   #agents = new Map<string, AgentRecord>();
   #listeners = new Set<(e: PresenceEvent) => void>();
   generation = 0;
+  /** Kept only when asked for (`{ roster: true }`): most tests take the directory at `generation`. */
+  rosterGeneration: number | undefined;
+
+  constructor(o: { roster?: boolean } = {}) {
+    this.rosterGeneration = o.roster ? 0 : undefined;
+  }
 
   add(a: Partial<AgentRecord> & { id: string }): AgentRecord {
     const rec = agentRecord(a);
     this.#agents.set(rec.id, rec);
-    this.generation++;
+    this.#changed(true);
     this.#emit(rec, "registered");
     return rec;
   }
@@ -84,8 +91,19 @@ export class FakeDirectory implements AgentDirectory {
     const a = this.#agents.get(id)!;
     const rec = { ...a, status, seq: a.seq + 1 };
     this.#agents.set(id, rec);
-    this.generation++;
+    this.#changed(true);
     this.#emit(rec, status);
+  }
+
+  /** A pose: a new position, and nothing else. */
+  move(id: string, position: Point): void {
+    this.#agents.set(id, { ...this.#agents.get(id)!, position });
+    this.#changed(false);
+  }
+
+  #changed(roster: boolean): void {
+    this.generation++;
+    if (roster && this.rosterGeneration !== undefined) this.rosterGeneration++;
   }
 
   get(id: string): AgentRecord | undefined {

@@ -168,6 +168,45 @@ describe("Dispatcher allocation pass", () => {
     );
   });
 
+  it("keeps its lists while agents only move, and reads where they are now at the pick", async () => {
+    class CountingDirectory extends FakeDirectory {
+      queries = 0;
+      override query(q: Parameters<FakeDirectory["query"]>[0]) {
+        this.queries++;
+        return super.query(q);
+      }
+    }
+    const directory = new CountingDirectory({ roster: true });
+    directory.add({ id: "left", capabilities: ["pick"], credits: 1, position: { x: 0, y: 0 } });
+    directory.add({ id: "right", capabilities: ["pick"], credits: 1, position: { x: 100, y: 0 } });
+    const at = (id: string, x: number) => {
+      const task = new swarmlink.v1.Task({
+        id,
+        kind: "k",
+        capabilities: ["pick"],
+        position: { cartesian: { x, y: 0 } },
+      });
+      return { ...newRecord(task, 1, 0), state: TaskState.TASK_STATE_QUEUED };
+    };
+    const waiting = [at("t1", 90)];
+    const { assigner, credits, awarded, stop } = passContext(directory, waiting);
+    assigner.pump();
+    await tick();
+    assert.deepEqual(awarded, [{ taskId: "t1", agentId: "right" }]);
+    credits.drop("t1");
+    // The two swap places, reporting poses all the while: nothing else about them changes.
+    for (let x = 0; x <= 100; x += 10) {
+      directory.move("left", { x, y: 0 });
+      directory.move("right", { x: 100 - x, y: 0 });
+    }
+    waiting.splice(0, 1, at("t2", 90));
+    assigner.pump();
+    await tick();
+    stop();
+    assert.deepEqual(awarded[1], { taskId: "t2", agentId: "left" }, "the agent that is near now");
+    assert.equal(directory.queries, 1, "one query for the requirement, kept across the moves");
+  });
+
   it("keeps urgency order across requirements that share agents", async () => {
     const directory = new FakeDirectory();
     directory.add({ id: "both", capabilities: ["pick", "lift"], credits: 2 });
