@@ -48,16 +48,13 @@ export function capableAgents(task: Task, directory: AgentDirectory): AgentRecor
  * then nearest to `at` (agents without a position after those with one), then by id; undefined when
  * none has a free credit. With `sortedById` (the caller vouches that `agents` are in id order) and
  * no `at`, the first idle agent is the choice, and the walk stops there: on a large fleet with idle
- * agents that is a few steps instead of one per agent. `where` gives an agent's position now, for
- * records kept while their agents moved (see `AgentDirectory.rosterGeneration`); by default, the
- * record's own.
+ * agents that is a few steps instead of one per agent.
  */
 export function pickLeastLoaded(
   agents: readonly AgentRecord[],
   load: (agentId: string) => number,
   at: Point | undefined,
   sortedById = false,
-  where?: (agent: AgentRecord) => Point | undefined,
 ): AgentRecord | undefined {
   const firstIdleWins = sortedById && at === undefined;
   // The best so far in locals, not an object per candidate: this runs for every task allocated.
@@ -68,8 +65,7 @@ export function pickLeastLoaded(
     const l = load(agent.id);
     if (agent.credits - l <= 0) continue;
     if (l === 0 && firstIdleWins) return agent; // nothing is less loaded, and no later id wins a tie
-    const d =
-      at === undefined ? Number.POSITIVE_INFINITY : distance(at, where ? where(agent) : agent.position);
+    const d = distance(at, agent.position);
     if (!best || better(agent, l, d, best, bestLoad, bestDistance)) {
       best = agent;
       bestLoad = l;

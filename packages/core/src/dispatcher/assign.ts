@@ -29,13 +29,18 @@ export class Assigner {
   #avoid = new Map<string, Set<string>>();
   #auctions: Auctioneer;
   #awarder: Awarder;
-  /** Capable agents by requirement (see `#capable`), as of directory generation `#capableAt`. */
+  /**
+   * Capable agents by requirement (see `#capable`), as of directory generation `#capableAt` (the
+   * roster generation, for a directory that has one).
+   */
   #capableOf = new Map<string, AgentRecord[]>();
   #capableAt = -1;
-  /** The kept lists' positions may be old: kept at the roster generation, which moves ignore. */
-  #positionsLag = false;
+  /**
+   * The directory's `generation` when the kept lists' records were last brought up to date: lists
+   * kept at the roster generation, which moves ignore, hold the positions of when they were made.
+   */
+  #positionsAt = -1;
   #load = (agentId: string) => this.#ctx.credits.load(agentId);
-  #whereNow = (a: AgentRecord) => (this.#ctx.o.directory.get(a.id) ?? a).position;
 
   constructor(ctx: TermContext) {
     this.#ctx = ctx;
@@ -73,6 +78,7 @@ export class Assigner {
       if (due && !(r.task.deadlineMs > 0 && r.task.deadlineMs <= now)) waiting.push(r);
     }
     if (waiting.length === 0) return;
+    if (waiting.some((r) => taskPoint(r.task))) this.#currentPositions();
     waiting.sort(byUrgency);
     // The capable agents with a free credit, per requirement, found once per pass rather than once
     // per waiting task: with a backlog, most tasks of a pass find every agent busy, and asking all
@@ -130,6 +136,7 @@ export class Assigner {
     if (table.waitingCount > 0 || (t.strategy === TaskStrategy.TASK_STRATEGY_AUCTION && o.auction)) return;
     // A known task (a duplicate submission) keeps the credit it holds; claiming would move it.
     if (table.get(t.id) || this.#busy.has(t.id)) return;
+    if (taskPoint(t)) this.#currentPositions();
     const chosen = this.#pick(t.id, this.#capable(t), r);
     if (!chosen) return;
     credits.hold(chosen.id, t.id);
@@ -191,20 +198,20 @@ export class Assigner {
     const at = taskPoint(r.task);
     const avoid = this.#avoid.get(id);
     const fresh = avoid ? agents.filter((a) => !avoid.has(a.id)) : agents;
-    const where = at && this.#positionsLag ? this.#whereNow : undefined;
-    const first = pickLeastLoaded(fresh, load, at, sortedById, where);
-    return first ?? (avoid ? pickLeastLoaded(agents, load, at, sortedById, where) : undefined);
+    const first = pickLeastLoaded(fresh, load, at, sortedById);
+    return first ?? (avoid ? pickLeastLoaded(agents, load, at, sortedById) : undefined);
   }
 
   /**
    * Capable agents of the task's requirement, asked of the directory once per requirement while its
-   * generation holds (every submission is claimed: a query each would cost more than the rest of
+   * roster generation (else its generation) holds (every submission is claimed: a query each would cost more than the rest of
    * the claim). `direct` asks for its one agent each time. In id order (see `#pick`).
    */
   #capable(t: Task): AgentRecord[] {
     const { directory } = this.#ctx.o;
     // Kept across moves when the directory can say so: a fleet that reports its poses would
-    // otherwise leave nothing to keep. Positions are then read at the pick (`#whereNow`).
+    // otherwise leave nothing to keep. Their positions are then brought up to date for tasks that
+    // have one (`#currentPositions`).
     const roster = directory.rosterGeneration;
     const byRoster = Number.isSafeInteger(roster);
     const generation = byRoster ? roster! : directory.generation;
@@ -216,7 +223,6 @@ export class Assigner {
       this.#capableOf.clear();
       this.#capableAt = generation;
     }
-    this.#positionsLag = byRoster;
     const key = requirementKeyOf(t);
     let agents = this.#capableOf.get(key);
     if (!agents) {
@@ -224,6 +230,21 @@ export class Assigner {
       this.#capableOf.set(key, agents);
     }
     return agents;
+  }
+
+  /**
+   * Brings the kept lists' records up to date (in place, in their id order) if agents moved since
+   * they were: before a pick that weighs distance. A lookup per kept agent, once per move seen,
+   * where asking the directory again would run its query.
+   */
+  #currentPositions(): void {
+    const { directory } = this.#ctx.o;
+    if (!Number.isSafeInteger(directory.rosterGeneration) || directory.generation === this.#positionsAt)
+      return;
+    for (const list of this.#capableOf.values()) {
+      for (let i = 0; i < list.length; i++) list[i] = directory.get(list[i]!.id) ?? list[i]!;
+    }
+    this.#positionsAt = directory.generation;
   }
 
   /**

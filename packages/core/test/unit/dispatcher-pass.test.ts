@@ -202,8 +202,14 @@ describe("Dispatcher allocation pass", () => {
     waiting.splice(0, 1, at("t2", 90));
     assigner.pump();
     await tick();
-    stop();
     assert.deepEqual(awarded[1], { taskId: "t2", agentId: "left" }, "the agent that is near now");
+    // A task taken in while nothing waits (a claim) weighs where they are now too.
+    credits.drop("t2");
+    waiting.length = 0;
+    directory.move("left", { x: 0, y: 0 });
+    directory.move("right", { x: 100, y: 0 });
+    assert.equal(assigner.claim(at("t3", 90)), "right");
+    stop();
     assert.equal(directory.queries, 1, "one query for the requirement, kept across the moves");
   });
 
