@@ -7,8 +7,8 @@
  *
  * With poses, the fleet reports where it is while it works, as robots do.
  *
- * `node --import tsx packages/core/bench/dispatch-fleet.ts [workers] [credits] [tasks] [poses/s]`
- * runs one case.
+ * `node --import tsx packages/core/bench/dispatch-fleet.ts [workers] [credits] [tasks] [poses/s]
+ * [positioned: 1]` runs one case and prints the poses per second it delivered.
  */
 import { pathToFileURL } from "node:url";
 import { encodeEnvelope, subjects, wrap } from "@swarmlink/protocol";
@@ -27,15 +27,24 @@ export interface FleetCaseOptions {
   drainTimeoutMs: number;
   /** Pose telemetry from the fleet while it works, in poses per second (all agents in turn); 0: none. */
   posesPerSecond?: number;
+  /** Tasks with a position on the site (the pick then weighs distance), or none. */
+  positioned?: boolean;
   progress?: (m: string) => void;
 }
 
-/** Tasks per second from the first submit until every task of the backlog has succeeded. */
-export async function fleetBacklogCase(o: FleetCaseOptions): Promise<number> {
+export interface FleetCaseResult {
+  /** From the first submit until every task of the backlog has succeeded. */
+  tasksPerSecond: number;
+  /** Poses published over the same time, per second. */
+  posesPerSecond: number;
+}
+
+export async function fleetBacklogCase(o: FleetCaseOptions): Promise<FleetCaseResult> {
   const bus = new MemoryBus();
   const store = new MemoryStore();
   const node = await SwarmNode.start({ bus, store, nodeId: "bench-node" });
   const workers: SimulatedWorker[] = [];
+  const poses = new PoseStream(bus, o.workers, o.posesPerSecond ?? 0);
   try {
     await node.leadership.waitForLeadership();
     o.progress?.(`${o.workers} agents of ${o.credits} credits joining`);
@@ -48,20 +57,24 @@ export async function fleetBacklogCase(o: FleetCaseOptions): Promise<number> {
     const client = new TaskClient({ bus, timeoutMs: 60_000 });
     const succeeded = () => node.dispatcher.stats().finished.SUCCEEDED ?? 0;
     o.progress?.(`${o.tasks} tasks submitted at once`);
-    const poses = streamPoses(bus, o.workers, o.posesPerSecond ?? 0);
     const t0 = performance.now();
+    poses.start();
+    const at = (i: number) => (o.positioned ? { x: (i * 37) % 1000, y: 0 } : undefined);
     await Promise.all(
-      Array.from({ length: o.tasks }, () => client.submit({ kind: "pick", capabilities: ["pick"] })),
+      Array.from({ length: o.tasks }, (_, i) =>
+        client.submit({ kind: "pick", capabilities: ["pick"], position: at(i) }),
+      ),
     );
     await until(
       () => succeeded() >= o.tasks,
       o.drainTimeoutMs,
       `the backlog to drain (${succeeded()} of ${o.tasks})`,
     );
-    const perSecond = (o.tasks / (performance.now() - t0)) * 1000;
-    clearInterval(poses);
-    return perSecond;
+    const seconds = (performance.now() - t0) / 1000;
+    poses.stop();
+    return { tasksPerSecond: o.tasks / seconds, posesPerSecond: poses.sent / seconds };
   } finally {
+    poses.stop();
     for (const w of workers) w.close();
     await node.stop();
     await store.close();
@@ -69,35 +82,62 @@ export async function fleetBacklogCase(o: FleetCaseOptions): Promise<number> {
   }
 }
 
-/** Publishes `perSecond` poses a second, agent after agent, each a step along x; undefined for 0. */
-function streamPoses(bus: Bus, agents: number, perSecond: number): NodeJS.Timeout | undefined {
-  if (perSecond <= 0) return undefined;
-  const TICK_MS = 1;
-  const perTick = Math.max(1, Math.round((perSecond * TICK_MS) / 1000));
-  let next = 0;
-  return setInterval(() => {
-    for (let i = 0; i < perTick; i++, next++) {
-      const id = `bench-worker-${next % agents}`;
-      const pose = { position: { cartesian: { x: next % 1000, y: 0 } } };
+/**
+ * Pose telemetry at `perSecond`, agent after agent, each a step along x: at every turn of the event
+ * loop, the poses due by the clock since the start (a timer of a millisecond fires far less often
+ * on a busy loop, so ticks would not keep the rate).
+ */
+class PoseStream {
+  sent = 0;
+  #t0 = 0;
+  #running = false;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly agents: number,
+    private readonly perSecond: number,
+  ) {}
+
+  start(): void {
+    if (this.perSecond <= 0) return;
+    this.#t0 = performance.now();
+    this.#running = true;
+    setImmediate(() => this.#turn());
+  }
+
+  stop(): void {
+    this.#running = false;
+  }
+
+  #turn(): void {
+    if (!this.#running) return;
+    const due = Math.floor(((performance.now() - this.#t0) * this.perSecond) / 1000);
+    for (; this.sent < due; this.sent++) {
+      const id = `bench-worker-${this.sent % this.agents}`;
+      const pose = { position: { cartesian: { x: this.sent % 1000, y: 0 } } };
       const env = wrap("swarmlink.v1.Telemetry", { agentId: id, stream: "pose", pose }, { source: id });
-      bus.publish(subjects.agentTelemetry(id, "pose"), encodeEnvelope(env));
+      this.bus.publish(subjects.agentTelemetry(id, "pose"), encodeEnvelope(env));
     }
-  }, TICK_MS);
+    setImmediate(() => this.#turn());
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const [workers = 2000, credits = 1, tasks = 10_000, posesPerSecond = 0] = process.argv.slice(2).map(Number);
-  const perSecond = await fleetBacklogCase({
+  const args = process.argv.slice(2).map(Number);
+  const [workers = 2000, credits = 1, tasks = 10_000, posesPerSecond = 0, positioned = 0] = args;
+  const r = await fleetBacklogCase({
     workers,
     credits,
     tasks,
     posesPerSecond,
+    positioned: positioned === 1,
     drainTimeoutMs: 120_000,
     progress: (m) => process.stderr.write(`${m}\n`),
   });
-  const moving = posesPerSecond > 0 ? `, ${posesPerSecond} poses/s` : "";
+  const moving = posesPerSecond > 0 ? `, ${Math.round(r.posesPerSecond)} poses/s` : "";
+  const where = positioned === 1 ? " with positions" : "";
   process.stdout.write(
-    `${workers} agents × ${credits} credits${moving}, ${tasks} tasks: ${Math.round(perSecond)} tasks/s\n`,
+    `${workers} agents × ${credits} credits${moving}, ${tasks} tasks${where}: ${Math.round(r.tasksPerSecond)} tasks/s\n`,
   );
   process.exit(0);
 }

@@ -91,13 +91,14 @@ async function fleetRows(progress: (m: string) => void): Promise<Row> {
   const { tasks, credits, manyAgents, fewAgents } = FLEET_BACKLOG;
   const fleet = async (agents: number) => {
     progress(`memory, backlog: ${tasks} tasks at once, ${agents} agents × ${credits / agents} credits`);
-    return fleetBacklogCase({
+    const r = await fleetBacklogCase({
       workers: agents,
       credits: credits / agents,
       tasks,
       drainTimeoutMs: 120_000,
       progress,
     });
+    return r.tasksPerSecond;
   };
   const few = await fleet(fewAgents);
   const many = await fleet(manyAgents);
