@@ -204,8 +204,9 @@ export class Assigner {
 
   /**
    * Capable agents of the task's requirement, asked of the directory once per requirement while its
-   * roster generation (else its generation) holds (every submission is claimed: a query each would cost more than the rest of
-   * the claim). `direct` asks for its one agent each time. In id order (see `#pick`).
+   * roster generation (else its generation) holds: every submission is claimed, and a query each
+   * would cost more than the rest of the claim. `direct` asks for its one agent each time. In id
+   * order (see `#pick`).
    */
   #capable(t: Task): AgentRecord[] {
     const { directory } = this.#ctx.o;
