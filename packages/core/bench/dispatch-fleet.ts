@@ -1,9 +1,9 @@
 /**
- * Queue dispatch with a backlog, by fleet size: `tasks` submitted at once (far more than the fleet
- * has credits), then drained by `workers` SimulatedWorkers of `credits` each (workMs 0), one
- * SwarmNode on the memory Bus and Store. Two fleets with the same credits in all, one of many small
- * agents and one of few large ones, show what the fleet's size costs the allocator: every
- * completion frees a credit and starts a pass over the waiting tasks.
+ * Queue dispatch with a backlog, by fleet size: `tasks` submitted at once (in the dispatch bench's
+ * row, five times the fleet's credits), then drained by `workers` SimulatedWorkers of `credits`
+ * each (workMs 0), one SwarmNode on the memory Bus and Store. Two fleets with the same credits in
+ * all, one of many small agents and one of few large ones, show what the fleet's size costs the
+ * allocator: every completion frees a credit and starts a pass over the waiting tasks.
  *
  * With poses, the fleet reports where it is while it works, as robots do.
  *
