@@ -78,7 +78,8 @@ export class Assigner {
       if (due && !(r.task.deadlineMs > 0 && r.task.deadlineMs <= now)) waiting.push(r);
     }
     if (waiting.length === 0) return;
-    if (waiting.some((r) => taskPoint(r.task))) this.#currentPositions();
+    // A cartesian position is what a pick weighs (taskPoint); asked without making a point per task.
+    if (waiting.some((r) => r.task.position?.cartesian)) this.#currentPositions();
     waiting.sort(byUrgency);
     // The capable agents with a free credit, per requirement, found once per pass rather than once
     // per waiting task: with a backlog, most tasks of a pass find every agent busy, and asking all
