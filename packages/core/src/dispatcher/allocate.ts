@@ -84,6 +84,56 @@ function better(a: AgentRecord, la: number, da: number, b: AgentRecord, lb: numb
   return a.id < b.id;
 }
 
+/**
+ * For a task at `at`: its nearest idle capable agent, found by asking `directory` for the capable
+ * agents nearest the task (on the ground plane, as the directory measures) a few at a time instead
+ * of measuring every capable agent. An idle agent is as little loaded as an agent can be, so when
+ * one exists the nearest of them (then the lowest id) is what {@link pickLeastLoaded} chooses.
+ * Undefined when the asks end without one: none is idle or near enough, and the caller scans.
+ */
+export function nearestIdle(
+  task: Task,
+  at: Point,
+  directory: AgentDirectory,
+  load: (agentId: string) => number,
+): AgentRecord | undefined {
+  const capabilities = [...task.capabilities];
+  const attributes = { ...task.attributes };
+  for (let k = NEAREST_FIRST; k <= NEAREST_MOST; k *= 8) {
+    const near = directory.query({
+      capabilities,
+      attributes,
+      status: "online",
+      nearest: { x: at.x, y: at.y, k },
+    });
+    let best: AgentRecord | undefined;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    /** How far the answer reaches on the plane: every agent it left out is at least that far. */
+    let reach = 0;
+    for (const a of near) {
+      const p = a.position;
+      if (!p) continue;
+      reach = Math.max(reach, Math.hypot(at.x - p.x, at.y - p.y));
+      if (a.credits <= 0 || load(a.id) !== 0 || !fits(task, a)) continue;
+      const d = distance(at, p);
+      if (!best || d < bestDistance || (d === bestDistance && a.id < best.id)) {
+        best = a;
+        bestDistance = d;
+      }
+    }
+    const whole = near.length < k;
+    // Distance in space is never less than on the plane: an agent left out cannot be closer.
+    if (best && (whole || bestDistance < reach)) return best;
+    if (whole) return undefined;
+  }
+  return undefined;
+}
+
+/** Agents {@link nearestIdle} asks for at first; each further ask is for eight times as many. */
+const NEAREST_FIRST = 16;
+/** The most agents {@link nearestIdle} asks for before it leaves the choice to a scan. */
+const NEAREST_MOST = 1024;
+
 function distance(at: Point | undefined, p: Point | undefined): number {
   if (!at || !p) return Number.POSITIVE_INFINITY;
   return Math.hypot(at.x - p.x, at.y - p.y, (at.z ?? 0) - (p.z ?? 0));

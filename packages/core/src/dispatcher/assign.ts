@@ -1,6 +1,14 @@
 import { type Task, TaskState, TaskStrategy } from "@swarmlink/protocol";
 import type { AgentRecord } from "../types.js";
-import { byId, byUrgency, capableAgents, hasFreeCredit, pickLeastLoaded, taskPoint } from "./allocate.js";
+import {
+  byId,
+  byUrgency,
+  capableAgents,
+  hasFreeCredit,
+  nearestIdle,
+  pickLeastLoaded,
+  taskPoint,
+} from "./allocate.js";
 import { type AuctionEntry, Auctioneer } from "./auctioneer.js";
 import { Awarder } from "./awards.js";
 import type { TermContext } from "./context.js";
@@ -36,10 +44,11 @@ export class Assigner {
   #capableOf = new Map<string, AgentRecord[]>();
   #capableAt = -1;
   /**
-   * The directory's `generation` when the kept lists' records were last brought up to date: lists
-   * kept at the roster generation, which moves ignore, hold the positions of when they were made.
+   * The directory's `generation` when a list's records were last brought up to date (see
+   * `#currentPositions`): lists kept at the roster generation, which moves ignore, and the pass's
+   * lists drawn from them hold the positions of when they were made.
    */
-  #positionsAt = -1;
+  #positionsAt = new WeakMap<AgentRecord[], number>();
   #load = (agentId: string) => this.#ctx.credits.load(agentId);
 
   constructor(ctx: TermContext) {
@@ -78,8 +87,6 @@ export class Assigner {
       if (due && !(r.task.deadlineMs > 0 && r.task.deadlineMs <= now)) waiting.push(r);
     }
     if (waiting.length === 0) return;
-    // A cartesian position is what a pick weighs (taskPoint); asked without making a point per task.
-    if (waiting.some((r) => r.task.position?.cartesian)) this.#currentPositions();
     waiting.sort(byUrgency);
     // The capable agents with a free credit, per requirement, found once per pass rather than once
     // per waiting task: with a backlog, most tasks of a pass find every agent busy, and asking all
@@ -113,7 +120,12 @@ export class Assigner {
         continue;
       }
       credits.hold(chosen.id, id);
-      if (!hasFreeCredit(chosen, load)) agents.splice(agents.indexOf(chosen), 1);
+      if (!hasFreeCredit(chosen, load)) {
+        // A pick from the directory (`nearestIdle`) may be another record of the agent: it stays
+        // in the list, full, and later picks pass over it.
+        const i = agents.indexOf(chosen);
+        if (i !== -1) agents.splice(i, 1);
+      }
       this.#busy.add(id);
       void this.#award(id, chosen.id, r).finally(() => this.#done(id));
     }
@@ -137,7 +149,6 @@ export class Assigner {
     if (table.waitingCount > 0 || (t.strategy === TaskStrategy.TASK_STRATEGY_AUCTION && o.auction)) return;
     // A known task (a duplicate submission) keeps the credit it holds; claiming would move it.
     if (table.get(t.id) || this.#busy.has(t.id)) return;
-    if (taskPoint(t)) this.#currentPositions();
     const chosen = this.#pick(t.id, this.#capable(t), r);
     if (!chosen) return;
     credits.hold(chosen.id, t.id);
@@ -191,16 +202,36 @@ export class Assigner {
   }
 
   /**
-   * The queue choice, preferring agents the task has not failed on. `sortedById`: `agents` are in
-   * id order (lists from `#capable` are), which lets the pick stop at the first idle agent.
+   * The queue choice, preferring agents the task has not failed on. `whole`: `agents` are the
+   * task's capable agents (all of those with a free credit at least), in id order, drawn from the
+   * kept lists (`#capable`); the pick may then stop at the first idle agent, and for a task with a
+   * position on a large fleet it asks the directory for the nearest idle agent instead of measuring
+   * the distance to each (`nearestIdle`: a pick cost O(agents) there, every task of a fleet's
+   * backlog and every submission).
    */
-  #pick(id: string, agents: AgentRecord[], r: TaskRecord, sortedById = true): AgentRecord | undefined {
+  #pick(id: string, agents: AgentRecord[], r: TaskRecord, whole = true): AgentRecord | undefined {
     const load = this.#load;
     const at = taskPoint(r.task);
     const avoid = this.#avoid.get(id);
+    if (at && whole && !avoid && this.#likelyIdle(agents.length)) {
+      const near = nearestIdle(r.task, at, this.#ctx.o.directory, load);
+      if (near) return near;
+    }
+    if (at && whole) this.#currentPositions(agents);
     const fresh = avoid ? agents.filter((a) => !avoid.has(a.id)) : agents;
-    const first = pickLeastLoaded(fresh, load, at, sortedById);
-    return first ?? (avoid ? pickLeastLoaded(agents, load, at, sortedById) : undefined);
+    const first = pickLeastLoaded(fresh, load, at, whole);
+    return first ?? (avoid ? pickLeastLoaded(agents, load, at, whole) : undefined);
+  }
+
+  /**
+   * Whether a walk outward from a task is likely to meet an idle agent soon among `capable` agents:
+   * there are enough of them for a scan to cost more, and at least one in {@link NEAREST_IDLE_SHARE}
+   * is idle whoever the busy ones are.
+   */
+  #likelyIdle(capable: number): boolean {
+    return (
+      capable >= NEAREST_FROM && (capable - this.#ctx.credits.busyAgents) * NEAREST_IDLE_SHARE >= capable
+    );
   }
 
   /**
@@ -235,18 +266,16 @@ export class Assigner {
   }
 
   /**
-   * Brings the kept lists' records up to date (in place, in their id order) if agents moved since
-   * they were: before a pick that weighs distance. A lookup per kept agent, once per move seen,
-   * where asking the directory again would run its query.
+   * Brings a list's records up to date (in place, in its id order) if agents moved since it was:
+   * before a scan that weighs distance. A lookup per agent of the list, once per move seen, where
+   * asking the directory again would run its query.
    */
-  #currentPositions(): void {
+  #currentPositions(list: AgentRecord[]): void {
     const { directory } = this.#ctx.o;
-    if (!Number.isSafeInteger(directory.rosterGeneration) || directory.generation === this.#positionsAt)
-      return;
-    for (const list of this.#capableOf.values()) {
-      for (let i = 0; i < list.length; i++) list[i] = directory.get(list[i]!.id) ?? list[i]!;
-    }
-    this.#positionsAt = directory.generation;
+    const at = directory.generation;
+    if (!Number.isSafeInteger(directory.rosterGeneration) || this.#positionsAt.get(list) === at) return;
+    for (let i = 0; i < list.length; i++) list[i] = directory.get(list[i]!.id) ?? list[i]!;
+    this.#positionsAt.set(list, at);
   }
 
   /**
@@ -318,6 +347,11 @@ export class Assigner {
     }
   }
 }
+
+/** Fewest capable agents for which a pick asks the directory for the nearest (below, a scan is cheap). */
+const NEAREST_FROM = 256;
+/** A pick asks the directory for the nearest while at least one capable agent in this many is idle. */
+const NEAREST_IDLE_SHARE = 8;
 
 /** Requirements kept at once by `Assigner.#capable`; past it the map starts over. */
 const CAPABLE_CACHE_LIMIT = 1024;

@@ -16,6 +16,11 @@ export class Credits {
     return this.#byAgent.get(agentId) ?? 0;
   }
 
+  /** Agents holding at least one task: every other agent is idle. */
+  get busyAgents(): number {
+    return this.#byAgent.size;
+  }
+
   /** The agent whose credit `taskId` holds, if any. */
   holderOf(taskId: string): string | undefined {
     return this.#byTask.get(taskId);

@@ -110,14 +110,22 @@ export class FakeDirectory implements AgentDirectory {
     return this.#agents.get(id);
   }
 
+  /** Filters by capabilities, attributes and status; `nearest` as the registry answers it (on the plane). */
   query(q: AgentQuery): AgentRecord[] {
     const statuses = q.status === undefined ? undefined : Array.isArray(q.status) ? q.status : [q.status];
-    return [...this.#agents.values()].filter(
+    const found = [...this.#agents.values()].filter(
       (a) =>
         (q.capabilities ?? []).every((c) => a.capabilities.includes(c)) &&
         Object.entries(q.attributes ?? {}).every(([k, v]) => a.attributes[k] === v) &&
         (!statuses || statuses.includes(a.status)),
     );
+    if (!q.nearest) return found;
+    const { x, y, k } = q.nearest;
+    const d2 = (p: Point) => (p.x - x) ** 2 + (p.y - y) ** 2;
+    return found
+      .filter((a) => a.position)
+      .sort((a, b) => d2(a.position!) - d2(b.position!) || (a.id < b.id ? -1 : 1))
+      .slice(0, k);
   }
 
   onPresence(listener: (e: PresenceEvent) => void): () => void {

@@ -213,6 +213,47 @@ describe("Dispatcher allocation pass", () => {
     assert.equal(directory.queries, 1, "one query for the requirement, kept across the moves");
   });
 
+  it("finds the nearest idle agent of a large fleet by asking the directory, not by weighing each", async () => {
+    const directory = new FakeDirectory({ roster: true });
+    const agents = 2000;
+    const name = (i: number) => `a${String(i).padStart(4, "0")}`;
+    for (let i = 0; i < agents; i++) {
+      directory.add({ id: name(i), capabilities: ["pick"], credits: 1, position: { x: i, y: 0, z: 0 } });
+    }
+    const at = (id: string, x: number) => {
+      const task = new swarmlink.v1.Task({
+        id,
+        kind: "k",
+        capabilities: ["pick"],
+        position: { cartesian: { x } },
+      });
+      return { ...newRecord(task, 1, 0), state: TaskState.TASK_STATE_QUEUED };
+    };
+    const waiting = [at("t1", 1500.2), at("t2", 1500.4)];
+    // Every third agent is busy (a1500 among them).
+    const { assigner, credits, awarded, stop } = passContext(directory, waiting, (c) => {
+      for (let i = 0; i < agents; i += 3) c.hold(name(i), `busy-${i}`);
+    });
+    // a1501 has moved next to t1 since the pass's list was kept; a1499 and a1502 stay put.
+    directory.move("a1501", { x: 1500.3, y: 0, z: 0 });
+    credits.asked = 0;
+    assigner.pump();
+    await tick();
+    assert.deepEqual(awarded, [
+      { taskId: "t1", agentId: "a1501" },
+      { taskId: "t2", agentId: "a1499" },
+    ]);
+    // One look at each agent for the pass's list, a few per pick; weighing each agent would be
+    // another 1,333 looks per task.
+    assert.ok(credits.asked < agents + 300, `${credits.asked} loads asked in one pass`);
+    // A task taken in while nothing waits (a claim) too.
+    waiting.length = 0;
+    credits.asked = 0;
+    assert.equal(assigner.claim(at("t3", 10.1)), "a0010");
+    assert.ok(credits.asked < 300, `${credits.asked} loads asked by one claim`);
+    stop();
+  });
+
   it("keeps urgency order across requirements that share agents", async () => {
     const directory = new FakeDirectory();
     directory.add({ id: "both", capabilities: ["pick", "lift"], credits: 2 });
