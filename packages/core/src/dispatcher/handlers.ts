@@ -131,8 +131,14 @@ export class Handlers {
     }
   }
 
-  /** Applies a report if it is on the task's current attempt; resolves with the record either way. */
+  /**
+   * Applies a report if it is on the task's current attempt; resolves with the record either way.
+   * A report must name its agent: only the assignee's reports count.
+   */
   async #report(id: string, rep: TaskResult): Promise<TaskRecord> {
+    if (!rep.agentId) {
+      throw new SwarmError("E_INVALID", "the report names no agent", { field: "agentId", taskId: id });
+    }
     const { table, o, policy } = this.#ctx;
     if (!table.get(id)) await this.#lookup(id); // takes over a record this term does not hold yet
     const applied = await table.apply(id, (r) => report(r, rep, o.clock.now(), policy));

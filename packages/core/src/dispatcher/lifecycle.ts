@@ -130,7 +130,7 @@ export function backoffMs(attempt: number, p: RetryPolicy): number {
  */
 export function report(r: TaskRecord, rep: TaskResult, nowMs: number, policy: RetryPolicy): Step | undefined {
   if (!HOLDING_STATES.has(r.state) || rep.attempt !== r.attempts) return undefined;
-  if (rep.agentId && rep.agentId !== r.assignee) return undefined;
+  if (rep.agentId !== r.assignee) return undefined;
   if (r.state === S.TASK_STATE_AWARDED && rep.state !== S.TASK_STATE_ACCEPTED) {
     const accepted = accept(r, rep.attempt, nowMs)?.next;
     const step = accepted && beyondAccepted(accepted, rep, nowMs, policy);

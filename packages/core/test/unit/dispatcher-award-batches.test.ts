@@ -161,6 +161,8 @@ describe("Dispatcher, award and report batches", () => {
       "swarmlink.v1.TaskResultBatch",
       {
         results: [
+          // Naming no agent: refused, where it used to count as the assignee's and fail the attempt.
+          { taskId: id, state: S.TASK_STATE_FAILED, attempt: 1 },
           { ...result(award, S.TASK_STATE_SUCCEEDED), result: new TextEncoder().encode("done") },
           { taskId: unknown, agentId: "b1", state: S.TASK_STATE_SUCCEEDED, attempt: 1 },
           { taskId: "not an id", agentId: "b1", state: S.TASK_STATE_SUCCEEDED, attempt: 1 },
@@ -171,7 +173,10 @@ describe("Dispatcher, award and report batches", () => {
     );
     const reply = swarm.bus.request(subjects.taskReports(), data, { timeout: 1000 });
     await runUntil(swarm.clock, () => swarm.dispatchers[0]!.stats().finished.SUCCEEDED === 1, 2000);
-    const { acks } = readReply((await reply).data, "swarmlink.v1.TaskReportAcks");
+    const {
+      acks: [noAgent, ...acks],
+    } = readReply((await reply).data, "swarmlink.v1.TaskReportAcks");
+    assert.equal(noAgent?.error?.code, "E_INVALID");
     assert.equal(acks.length, 3);
     assert.equal(acks[0]!.taskId, id);
     assert.equal(acks[0]!.info?.state, S.TASK_STATE_SUCCEEDED);
@@ -181,7 +186,7 @@ describe("Dispatcher, award and report batches", () => {
     assert.equal(acks[0]!.info?.result?.length ?? 0, 0, "nor the result the agent sent");
     assert.equal(acks[1]!.error?.code, "E_NOT_FOUND");
     assert.equal(acks[2]!.error?.code, "E_INVALID");
-    assert.equal(swarm.dispatchers[0]!.stats().malformedRequests, 1);
+    assert.equal(swarm.dispatchers[0]!.stats().malformedRequests, 2);
   });
 
   it("refuses a report batch that is not a TaskResultBatch Envelope with a typed error, counts it, and serves the next", async () => {
