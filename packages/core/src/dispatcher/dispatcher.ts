@@ -24,7 +24,8 @@ export const TAKEOVER_RETRY_MS = 1000;
  * - Status: agents request on `taskStatus(taskId)` with `TaskResult { state: ACCEPTED | PROGRESS |
  *   SUCCEEDED | FAILED, agentId, attempt, fencingToken, result, error }`; the leader answers the
  *   task's `TaskInfo` (the ack). A report for another attempt than the current one, or from another
- *   agent than the assignee, is ignored but acked; one that names no agent is refused (E_INVALID). Agents must retry a final report (SUCCEEDED / FAILED) until it is acked: during a failover
+ *   agent than the assignee, is ignored but acked; one that names no agent is refused (E_INVALID).
+ *   Agents must retry a final report (SUCCEEDED / FAILED) until it is acked: during a failover
  *   nobody answers (E_NO_RESPONDERS, E_TIMEOUT) for up to a lease. An agent should report ACCEPTED
  *   (or PROGRESS) on this subject too right after accepting: the award's answer dies with a leader
  *   that fails, and the report is what the next leader sees (otherwise it re-awards after
