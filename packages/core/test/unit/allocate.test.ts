@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { swarmlink } from "@swarmlink/protocol";
 import fc from "fast-check";
+import { prng } from "../../bench/auction-lib.js";
 import { byId, capableAgents, nearestIdle, pickLeastLoaded } from "../../src/dispatcher/allocate.js";
 import { AgentIndex } from "../../src/registry/mod.js";
 import type { AgentRecord, Point } from "../../src/types.js";
@@ -58,18 +59,6 @@ describe("pickLeastLoaded", () => {
   });
 });
 
-/** A small deterministic generator (mulberry32): a fleet of hundreds from one fast-check seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("nearestIdle", () => {
   it("finds in the registry's index the agent a scan of every capable agent would choose, when one is idle", () => {
     fc.assert(
@@ -89,7 +78,7 @@ describe("nearestIdle", () => {
           zone: fc.constantFrom(undefined, "A"),
         }),
         (c) => {
-          const next = random(c.seed);
+          const next = prng(c.seed); // a fleet of hundreds from one fast-check seed
           const index = new AgentIndex({ cellSizeM: c.cellSizeM });
           const held = new Map<string, number>();
           for (let i = 0; i < c.agents; i++) {
